@@ -1,0 +1,145 @@
+package dev.photosidecar;
+
+import dev.photosidecar.api.HttpApi;
+import dev.photosidecar.config.DataDirLock;
+import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.config.Units;
+import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.delivery.DeliveryWorkers;
+import dev.photosidecar.delivery.LocalFolderTarget;
+import dev.photosidecar.jobs.Database;
+import dev.photosidecar.jobs.DeviceRegistry;
+import dev.photosidecar.jobs.Ids;
+import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.RetryPolicy;
+import dev.photosidecar.spool.Spool;
+import dev.photosidecar.spool.SpoolSweep;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running sidecar: wires the ledger, the spool, the delivery workers and the HTTP API together,
+ * recovers what a previous run left behind, and takes it all down gracefully.
+ */
+public final class App implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(App.class);
+
+    private final SidecarConfig config;
+    private final DataDirLock lock;
+    private final JobLedger ledger;
+    private final DeviceRegistry devices;
+    private final DeliveryWorkers workers;
+    private final HttpApi api;
+    private boolean closed;
+
+    private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
+                DeliveryWorkers workers, HttpApi api) {
+        this.config = config;
+        this.lock = lock;
+        this.ledger = ledger;
+        this.devices = devices;
+        this.workers = workers;
+        this.api = api;
+    }
+
+    public static App start(SidecarConfig config, Clock clock) {
+        DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        try {
+            Jdbi jdbi = Database.open(config.ledgerFile());
+            JobLedger ledger = new JobLedger(jdbi, clock);
+            DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
+            String owner = "sidecar-" + Ids.jobId().substring(0, 12);
+
+            int revived = ledger.returnLeasesNotOwnedBy(owner);
+            if (revived > 0) {
+                log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
+            }
+            Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes());
+            recoverSpool(spool, ledger);
+
+            DeliveryTarget target = new LocalFolderTarget(config.libraryDir());
+            RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
+            DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
+                    config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner);
+            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake)
+                    .start(config.bind(), config.port());
+            workers.start();
+
+            App app = new App(config, lock, ledger, devices, workers, api);
+            app.announce(target, spool);
+            return app;
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static void recoverSpool(Spool spool, JobLedger ledger) {
+        SpoolSweep sweep;
+        try {
+            sweep = spool.sweep(ledger.idsHoldingSpoolCopies());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the spool: " + e.getMessage(), e);
+        }
+        if (sweep.partialsRemoved() + sweep.orphansRemoved() > 0) {
+            log.info("Spool recovery: removed {} partial upload(s) and {} file(s) no job needs",
+                    sweep.partialsRemoved(), sweep.orphansRemoved());
+        }
+        int lost = ledger.failLostSpoolCopies(sweep.missing(),
+                "the spool copy of this upload is missing (found at start-up); upload it again");
+        if (lost > 0) {
+            log.error("{} job(s) lost their spool copy and were marked failed: {}", lost, sweep.missing());
+        }
+    }
+
+    private void announce(DeliveryTarget target, Spool spool) {
+        log.info("Photo Upload Sidecar listening on {} (bind {})", config.displayUrl(port()), config.bind());
+        log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
+                Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
+                Units.formatBytes(config.maxUploadBytes()));
+        log.info("Target: {} ({}), path template {}", target.name(), target.health().detail(), config.pathTemplate());
+        if (devices.countActive() == 0) {
+            log.warn("No device is enrolled yet. Add one with: photo-sidecar device add --user USER --name NAME");
+        }
+    }
+
+    public int port() {
+        return api.port();
+    }
+
+    public JobLedger ledger() {
+        return ledger;
+    }
+
+    public DeviceRegistry devices() {
+        return devices;
+    }
+
+    /**
+     * Graceful stop: new uploads get 503 with Retry-After, running uploads get the grace period to finish,
+     * jobs in delivery are handed back without spending an attempt, then the server stops.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("Stopping: refusing new uploads, giving running ones up to {}s", config.shutdownGrace().toSeconds());
+        try {
+            if (!api.drainUploads(config.shutdownGrace())) {
+                log.warn("Some uploads were still running after the grace period; they are cut off and leave nothing behind");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        workers.close();
+        api.stop();
+        lock.close();
+        log.info("Stopped");
+    }
+}

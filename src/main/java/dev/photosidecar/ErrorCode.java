@@ -1,0 +1,52 @@
+package dev.photosidecar;
+
+/**
+ * The stable error codes of the device-facing API, each with the HTTP status it is sent with.
+ * This table is the only place that decides which status a failure gets; codes never change
+ * meaning once published (clients and phones switch on them).
+ */
+public enum ErrorCode {
+    INVALID_KEY(400),
+    INVALID_FILENAME(400),
+    INVALID_RESOURCE_TYPE(400),
+    INVALID_CREATED_AT(400),
+    INVALID_ASSET_ID(400),
+    INVALID_CONTENT_TYPE(400),
+    INVALID_DIGEST(400),
+    DIGEST_MISMATCH(400),
+    CONTENT_LENGTH_MISMATCH(400),
+    INVALID_JSON(400),
+    INVALID_PARAMETER(400),
+    TOO_MANY_ITEMS(400),
+    BAD_REQUEST(400),
+    UNAUTHORIZED(401),
+    JOB_NOT_FOUND(404),
+    UPLOAD_NOT_FOUND(404),
+    NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    KEY_CONFLICT(409),
+    INVALID_STATE(409),
+    UPLOAD_TOO_LARGE(413),
+    REQUEST_TOO_LARGE(413),
+    HEADERS_TOO_LARGE(431),
+    INTERNAL_ERROR(500),
+    SHUTTING_DOWN(503),
+    OVERLOADED(503),
+    NOT_READY(503),
+    INSUFFICIENT_STORAGE(507);
+
+    private final int status;
+
+    ErrorCode(int status) {
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** Whether a client may send the same request again later and expect it to work. */
+    public boolean isTransient() {
+        return status == 503 || status == 507;
+    }
+}

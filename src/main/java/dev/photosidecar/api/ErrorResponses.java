@@ -1,0 +1,62 @@
+package dev.photosidecar.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Renders every error the same way: {@code {"error":{"code":…,"message":…}}}, never a stack trace. */
+final class ErrorResponses {
+    private ErrorResponses() {
+    }
+
+    static Map<String, Object> body(ErrorCode code, String message, Map<String, Object> details) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code.name());
+        error.put("message", message);
+        if (!details.isEmpty()) {
+            error.put("details", details);
+        }
+        return Map.of("error", error);
+    }
+
+    static void send(Context ctx, Problem p) {
+        retryAfter(p.code()).ifPresent(s -> ctx.header("Retry-After", String.valueOf(s)));
+        if (p.code() == ErrorCode.UNAUTHORIZED) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"photo-sidecar\"");
+        }
+        ctx.status(p.code().status()).json(body(p.code(), p.getMessage(), p.details()));
+    }
+
+    static java.util.Optional<Integer> retryAfter(ErrorCode code) {
+        return switch (code) {
+            case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
+            case OVERLOADED, NOT_READY -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
+            case INSUFFICIENT_STORAGE -> java.util.Optional.of(300);
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    /** The code for an HTTP status produced below the API (Jetty's parser, unmatched routes). */
+    static ErrorCode forStatus(int status) {
+        return switch (status) {
+            case 401 -> ErrorCode.UNAUTHORIZED;
+            case 404 -> ErrorCode.NOT_FOUND;
+            case 405 -> ErrorCode.METHOD_NOT_ALLOWED;
+            case 413 -> ErrorCode.REQUEST_TOO_LARGE;
+            case 414, 431 -> ErrorCode.HEADERS_TOO_LARGE;
+            case 503 -> ErrorCode.NOT_READY;
+            default -> status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.BAD_REQUEST;
+        };
+    }
+
+    static String json(ObjectMapper mapper, ErrorCode code, String message) {
+        try {
+            return mapper.writeValueAsString(body(code, message, Map.of()));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return "{\"error\":{\"code\":\"" + code.name() + "\",\"message\":\"\"}}";
+        }
+    }
+}

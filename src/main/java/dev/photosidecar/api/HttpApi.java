@@ -1,0 +1,108 @@
+package dev.photosidecar.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.jobs.DeviceRegistry;
+import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.spool.Spool;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import java.time.Duration;
+import java.util.Map;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device-facing HTTP server. This class is the one place that declares every route; the
+ * controllers behind them only do HTTP in and out.
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    private final Javalin app;
+    private final UploadGate gate;
+
+    public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
+                   int maxConcurrentUploads, Runnable newJobSignal) {
+        this.gate = new UploadGate(maxConcurrentUploads);
+        BearerAuth auth = new BearerAuth(devices);
+        UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal);
+        JobController jobs = new JobController(auth, ledger, spool, newJobSignal);
+        HealthController health = new HealthController(ledger, spool, target, gate);
+        ObjectMapper mapper = new ObjectMapper();
+
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jsonMapper(new JavalinJackson(mapper, false));
+            config.http.prefer405over404 = true;
+            config.http.defaultContentType = "application/json";
+            config.router.ignoreTrailingSlashes = false;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyJsonErrors(mapper)));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyJsonErrors(mapper)));
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setSendServerVersion(false);
+                http.setSendXPoweredBy(false);
+            });
+            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
+
+            config.routes.get("/healthz", health::health);
+            config.routes.get("/readyz", health::ready);
+
+            // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
+            config.routes.post("/v1/uploads/check", jobs::check);
+            config.routes.put("/v1/uploads/{key}", uploads::upload);
+            config.routes.post("/v1/uploads/{key}", uploads::upload);
+            config.routes.get("/v1/uploads/{key}", jobs::getByKey);
+
+            config.routes.get("/v1/jobs", jobs::list);
+            config.routes.post("/v1/jobs/acknowledge", jobs::acknowledgeMany);
+            config.routes.get("/v1/jobs/{id}", jobs::get);
+            config.routes.delete("/v1/jobs/{id}", jobs::cancel);
+            config.routes.post("/v1/jobs/{id}/acknowledge", jobs::acknowledge);
+            config.routes.post("/v1/jobs/{id}/retry", jobs::retry);
+
+            config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
+                ErrorResponses.send(ctx, new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details"));
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().contains("\"error\"")) {
+                    ErrorResponses.send(ctx, new Problem(ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path()));
+                }
+            });
+            config.routes.error(405, "*", ctx -> ErrorResponses.send(ctx,
+                    new Problem(ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path())));
+        });
+    }
+
+    public HttpApi start(String bind, int port) {
+        app.start(bind, port);
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
+    }
+
+    /**
+     * The first half of a graceful stop: refuse new uploads with 503 and Retry-After, and wait up to
+     * {@code grace} for running ones to finish. Other calls keep being answered.
+     */
+    public boolean drainUploads(Duration grace) throws InterruptedException {
+        return gate.closeAndAwait(grace);
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    public Map<String, Object> describe() {
+        return Map.of("runningUploads", gate.running());
+    }
+}

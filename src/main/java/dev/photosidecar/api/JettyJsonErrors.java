@@ -1,0 +1,45 @@
+package dev.photosidecar.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.ErrorCode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's own error pages (a malformed request line, headers too large, an ambiguous path) in the API's
+ * JSON shape, so that no client ever sees HTML or a stack trace.
+ */
+final class JettyJsonErrors extends ErrorHandler {
+    private final ObjectMapper mapper;
+
+    JettyJsonErrors(ObjectMapper mapper) {
+        this.mapper = mapper;
+        setShowStacks(false);
+        setShowCauses(false);
+    }
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) {
+        ErrorCode error = ErrorResponses.forStatus(code);
+        String text = message == null || message.isBlank() ? "the request was refused (HTTP " + code + ")"
+                : "the request was refused (HTTP " + code + "): " + message;
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(ErrorResponses.json(mapper, error, text).getBytes(StandardCharsets.UTF_8)),
+                callback);
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        String text = "the request is malformed (HTTP " + status + ")" + (reason == null ? "" : ": " + reason);
+        return ByteBuffer.wrap(ErrorResponses.json(mapper, ErrorResponses.forStatus(status), text)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.photosidecar.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the small JSON bodies of the bulk calls, defensively: a size cap, a nesting cap, and a shape
+ * check that names the field that is wrong.
+ */
+final class JsonBodies {
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+    static final int MAX_ITEMS = 1000;
+
+    private static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(16)
+                    .maxStringLength(64 * 1024)
+                    .maxNumberLength(100)
+                    .build())
+            .build());
+
+    private JsonBodies() {
+    }
+
+    /** The array of strings in field {@code field} of a JSON object body, at most {@link #MAX_ITEMS} of them. */
+    static List<String> stringList(Context ctx, String field) {
+        JsonNode root = read(ctx);
+        JsonNode array = root.isObject() ? root.get(field) : null;
+        if (array == null || !array.isArray()) {
+            throw new Problem(ErrorCode.INVALID_JSON, "the body must be a JSON object like {\"" + field + "\":[…]}");
+        }
+        if (array.size() > MAX_ITEMS) {
+            throw new Problem(ErrorCode.TOO_MANY_ITEMS, "'" + field + "' has " + array.size() + " items; at most "
+                    + MAX_ITEMS + " are allowed per call");
+        }
+        List<String> out = new ArrayList<>(array.size());
+        for (JsonNode item : array) {
+            if (!item.isTextual()) {
+                throw new Problem(ErrorCode.INVALID_JSON, "every item of '" + field + "' must be a string");
+            }
+            out.add(item.asText());
+        }
+        return out;
+    }
+
+    private static JsonNode read(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        byte[] body;
+        try (InputStream in = ctx.req().getInputStream()) {
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw new Problem(ErrorCode.BAD_REQUEST, "the request body could not be read");
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        try {
+            JsonNode node = STRICT.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new Problem(ErrorCode.INVALID_JSON, "the body is empty; send a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new Problem(ErrorCode.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new Problem(ErrorCode.INVALID_JSON, "the body is not valid JSON");
+        }
+    }
+
+    private static Problem tooLarge() {
+        return new Problem(ErrorCode.REQUEST_TOO_LARGE, "the JSON body is larger than " + MAX_BODY_BYTES + " bytes");
+    }
+}

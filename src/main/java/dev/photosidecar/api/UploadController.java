@@ -1,0 +1,89 @@
+package dev.photosidecar.api;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import dev.photosidecar.jobs.Device;
+import dev.photosidecar.jobs.DuplicateKeyException;
+import dev.photosidecar.jobs.Ids;
+import dev.photosidecar.jobs.Job;
+import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.NewJob;
+import dev.photosidecar.spool.ReceivedUpload;
+import dev.photosidecar.spool.Spool;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code PUT|POST /v1/uploads/{key}}: takes the raw body into the spool and records its job. A 2xx goes
+ * out only after the bytes are fsynced in place and the job row is committed; anything that fails before
+ * that leaves neither file nor row behind.
+ */
+final class UploadController {
+    private static final Logger log = LoggerFactory.getLogger(UploadController.class);
+
+    private final UploadGate gate;
+    private final BearerAuth auth;
+    private final JobLedger ledger;
+    private final Spool spool;
+    private final Runnable newJobSignal;
+
+    UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal) {
+        this.gate = gate;
+        this.auth = auth;
+        this.ledger = ledger;
+        this.spool = spool;
+        this.newJobSignal = newJobSignal;
+    }
+
+    void upload(Context ctx) throws IOException {
+        gate.enter();
+        try {
+            Device device = auth.device(ctx);
+            String key = UploadKey.require(ctx.pathParam("key"));
+            UploadMetadata meta = UploadMetadata.parse(key, ctx::header);
+            // The body is read straight from the servlet stream: never buffered, never parsed as a form.
+            ReceivedUpload body = spool.receive(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), meta.sha256());
+            Optional<Job> existing = ledger.findByKey(device.id(), key);
+            if (existing.isPresent()) {
+                body.discard();
+                answerRepeat(ctx, existing.get(), body);
+                return;
+            }
+            String jobId = Ids.jobId();
+            spool.commit(body, jobId);
+            Job job;
+            try {
+                job = ledger.insert(new NewJob(jobId, device.id(), device.userId(), key, meta.filename(), meta.resourceType(),
+                        meta.assetId(), meta.contentType(), body.size(), body.sha256(), meta.createdAt()));
+            } catch (DuplicateKeyException raced) {
+                spool.remove(jobId);
+                answerRepeat(ctx, ledger.findByKey(device.id(), key).orElseThrow(), body);
+                return;
+            } catch (RuntimeException e) {
+                spool.remove(jobId);
+                throw e;
+            }
+            log.info("Received {} ({} bytes) as job {} from device {} ({})", job.filename(), job.size(), job.id(),
+                    device.id(), device.userId());
+            newJobSignal.run();
+            ctx.status(201).header("Location", "/v1/jobs/" + job.id()).json(JobView.of(job));
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** The key is known: the same bytes again are a replay (200, nothing stored), other bytes a conflict. */
+    private static void answerRepeat(Context ctx, Job existing, ReceivedUpload body) {
+        if (existing.sameContent(body.size(), body.sha256())) {
+            ctx.status(200).header("Location", "/v1/jobs/" + existing.id()).json(JobView.of(existing));
+            return;
+        }
+        throw new Problem(ErrorCode.KEY_CONFLICT, "key " + existing.key() + " was already received with different content ("
+                + existing.size() + " bytes, SHA-256 " + existing.sha256() + ")",
+                Map.of("jobId", existing.id()));
+    }
+}

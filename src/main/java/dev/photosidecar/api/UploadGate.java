@@ -1,0 +1,69 @@
+package dev.photosidecar.api;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Admits uploads: at most {@code limit} are received at once (beyond that, 503 OVERLOADED), and once
+ * shutdown begins none are (503 SHUTTING_DOWN) while those already running may finish.
+ */
+final class UploadGate {
+    static final int RETRY_AFTER_OVERLOADED_SECONDS = 5;
+    static final int RETRY_AFTER_SHUTDOWN_SECONDS = 30;
+
+    private final int limit;
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean closed;
+
+    UploadGate(int limit) {
+        this.limit = limit;
+    }
+
+    /** Admits one upload or throws the 503 problem to send; every admitted upload must {@link #leave()}. */
+    void enter() {
+        if (closed) {
+            throw new Problem(ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down; send this upload again shortly");
+        }
+        if (running.incrementAndGet() > limit) {
+            running.decrementAndGet();
+            throw new Problem(ErrorCode.OVERLOADED, "the sidecar is receiving " + limit
+                    + " uploads already; send this one again shortly");
+        }
+        if (closed) {
+            leave();
+            throw new Problem(ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down; send this upload again shortly");
+        }
+    }
+
+    void leave() {
+        synchronized (this) {
+            running.decrementAndGet();
+            notifyAll();
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    int running() {
+        return running.get();
+    }
+
+    /** Refuses new uploads and waits up to {@code grace} for running ones; true if they all finished. */
+    synchronized boolean closeAndAwait(Duration grace) throws InterruptedException {
+        closed = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (running.get() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.photosidecar.api;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import java.util.regex.Pattern;
+
+/** The client's stable name for one resource: 1–200 characters of {@code A-Z a-z 0-9 . _ ~ -}. */
+final class UploadKey {
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._~-]{1,200}");
+
+    private UploadKey() {
+    }
+
+    static String require(String key) {
+        if (key == null || !KEY.matcher(key).matches()) {
+            String shown = key == null ? "" : key.length() > 60 ? key.substring(0, 60) + "…" : key;
+            throw new Problem(ErrorCode.INVALID_KEY, "upload key '" + printable(shown)
+                    + "' is invalid: use 1-200 characters of A-Z a-z 0-9 . _ ~ -");
+        }
+        return key;
+    }
+
+    /** Control characters made visible, so an error message can quote hostile input safely. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        s.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp)) {
+                sb.append(String.format("\\u%04x", cp));
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        return sb.toString();
+    }
+}

@@ -1,0 +1,203 @@
+package dev.photosidecar.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.photosidecar.delivery.PathTemplate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a {@link SidecarConfig} from the embedded defaults, then an optional YAML file, then the
+ * environment (which wins). Every value is checked once, here; all problems are reported together,
+ * each naming its key, where it came from and the bad value.
+ */
+public final class ConfigLoader {
+    private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
+
+    private final Map<String, String> env;
+    private final Optional<Path> yamlFile;
+
+    private final Map<Setting, String> values = new EnumMap<>(Setting.class);
+    private final Map<Setting, String> sources = new EnumMap<>(Setting.class);
+    private final List<String> problems = new ArrayList<>();
+
+    public ConfigLoader(Map<String, String> env, Optional<Path> yamlFile) {
+        this.env = Map.copyOf(env);
+        this.yamlFile = yamlFile;
+    }
+
+    /** The configuration of this process: its environment and the given YAML file, if any. */
+    public static SidecarConfig fromProcess(Optional<Path> yamlFile) {
+        return new ConfigLoader(System.getenv(), yamlFile).load();
+    }
+
+    public SidecarConfig load() {
+        for (Setting s : Setting.values()) {
+            s.defaultValue().ifPresent(v -> put(s, v, "default"));
+        }
+        yamlFile.ifPresent(this::readYaml);
+        readEnv();
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        SidecarConfig config = new SidecarConfig(
+                text(Setting.BIND),
+                parse(Setting.PORT, v -> intInRange(v, 0, 65535)),
+                parse(Setting.DATA_DIR, v -> Path.of(nonBlank(v)).toAbsolutePath().normalize()),
+                parse(Setting.TARGET, v -> TargetKind.parse(v).orElseThrow(
+                        () -> new IllegalArgumentException("unknown target; choose one of: " + TargetKind.choices()))),
+                parse(Setting.PATH_TEMPLATE, PathTemplate::parse),
+                values.containsKey(Setting.TIME_ZONE) ? parse(Setting.TIME_ZONE, ZoneId::of) : ZoneId.systemDefault(),
+                parse(Setting.WORKERS, v -> intInRange(v, 1, 256)),
+                parse(Setting.MAX_UPLOAD_BYTES, v -> positive(Units.parseBytes(v))),
+                parse(Setting.SPOOL_RESERVE_BYTES, v -> nonNegative(Units.parseBytes(v))),
+                parse(Setting.MAX_CONCURRENT_UPLOADS, v -> intInRange(v, 1, 10_000)),
+                parse(Setting.MAX_ATTEMPTS, v -> intInRange(v, 1, 1000)),
+                parse(Setting.RETRY_INITIAL_DELAY, v -> positive(Units.parseDuration(v))),
+                parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v))),
+                parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5))),
+                parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v))),
+                Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
+        if (problems.isEmpty() && config.retryMaxDelay().compareTo(config.retryInitialDelay()) < 0) {
+            problems.add(Setting.RETRY_MAX_DELAY.envName() + "=" + values.get(Setting.RETRY_MAX_DELAY)
+                    + ": must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "="
+                    + values.get(Setting.RETRY_INITIAL_DELAY));
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    private void readYaml(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+        } catch (IOException e) {
+            problems.add("--config " + file + ": cannot read it (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            return;
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return;
+        }
+        if (!root.isObject()) {
+            problems.add("--config " + file + ": must be a mapping of key: value");
+            return;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            Optional<Setting> setting = Setting.byYamlName(e.getKey());
+            if (setting.isEmpty()) {
+                problems.add("--config " + file + ": unknown key '" + e.getKey() + "'");
+            } else if (!e.getValue().isValueNode()) {
+                problems.add("--config " + file + ": '" + e.getKey() + "' must be a single value");
+            } else {
+                put(setting.get(), e.getValue().asText(), file.getFileName() + ":" + e.getKey());
+            }
+        }
+    }
+
+    private void readEnv() {
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("SIDECAR_")) {
+                continue;
+            }
+            Optional<Setting> setting = Setting.byEnvName(e.getKey());
+            if (setting.isPresent()) {
+                put(setting.get(), e.getValue(), "environment");
+            } else {
+                log.warn("Ignoring unknown environment variable {} (known: SIDECAR_PORT, SIDECAR_DATA_DIR, …; see docs/configuration.md)",
+                        e.getKey());
+            }
+        }
+    }
+
+    private void put(Setting s, String value, String source) {
+        values.put(s, value);
+        sources.put(s, source);
+    }
+
+    private String text(Setting s) {
+        return parse(s, ConfigLoader::nonBlank);
+    }
+
+    private <T> T parse(Setting s, Function<String, T> parser) {
+        String raw = values.get(s);
+        try {
+            return parser.apply(raw == null ? "" : raw);
+        } catch (RuntimeException e) {
+            String where = "environment".equals(sources.get(s)) || "default".equals(sources.get(s))
+                    ? s.envName() : sources.get(s) + " (" + s.envName() + ")";
+            problems.add(where + "='" + raw + "': " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String nonBlank(String v) {
+        if (v.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return v.trim();
+    }
+
+    private static int intInRange(String v, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("must be between " + min + " and " + max);
+        }
+        return n;
+    }
+
+    private static long positive(long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("must be more than 0");
+        }
+        return n;
+    }
+
+    private static long nonNegative(long n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("must not be negative");
+        }
+        return n;
+    }
+
+    private static Duration positive(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("must be longer than 0");
+        }
+        return d;
+    }
+
+    private static Duration nonNegative(Duration d) {
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("must not be negative");
+        }
+        return d;
+    }
+
+    private static Duration atLeast(Duration d, Duration min) {
+        if (d.compareTo(min) < 0) {
+            throw new IllegalArgumentException("must be at least " + min.toSeconds() + "s");
+        }
+        return d;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.photosidecar.config;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every configuration key the sidecar understands, with its environment name, its YAML name and
+ * its embedded default. The environment name is {@code SIDECAR_} plus the upper-cased YAML name.
+ */
+public enum Setting {
+    PORT("port", "8420", "listen port (0 picks a free one)"),
+    BIND("bind", "0.0.0.0", "listen address"),
+    DATA_DIR("data_dir", "./data", "ledger, spool, secrets and the local target's library/"),
+    TARGET("target", "local", "where uploads are delivered: local"),
+    PATH_TEMPLATE("path_template", "Photos/{yyyy}/{MM}/{filename}", "where a file goes under the user's root"),
+    TIME_ZONE("time_zone", null, "zone for the {yyyy} {MM} {dd} tokens (default: the system's)"),
+    WORKERS("workers", "4", "delivery workers"),
+    MAX_UPLOAD_BYTES("max_upload_bytes", "16GiB", "largest accepted upload"),
+    SPOOL_RESERVE_BYTES("spool_reserve_bytes", "1GiB", "free space the spool never uses"),
+    MAX_CONCURRENT_UPLOADS("max_concurrent_uploads", "64", "uploads received at once before 503 OVERLOADED"),
+    MAX_ATTEMPTS("max_attempts", "12", "delivery attempts before a job fails"),
+    RETRY_INITIAL_DELAY("retry_initial_delay", "15s", "backoff after the first failed attempt"),
+    RETRY_MAX_DELAY("retry_max_delay", "2h", "longest backoff between attempts"),
+    LEASE_DURATION("lease_duration", "5m", "how long a worker holds a job before it is presumed dead"),
+    SHUTDOWN_GRACE("shutdown_grace", "30s", "how long running uploads may finish after SIGTERM"),
+    ADMIN_TOKEN("admin_token", null, "token for admin calls");
+
+    private final String yamlName;
+    private final String defaultValue;
+    private final String description;
+
+    Setting(String yamlName, String defaultValue, String description) {
+        this.yamlName = yamlName;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String yamlName() {
+        return yamlName;
+    }
+
+    public String envName() {
+        return "SIDECAR_" + yamlName.toUpperCase(Locale.ROOT);
+    }
+
+    public Optional<String> defaultValue() {
+        return Optional.ofNullable(defaultValue);
+    }
+
+    public String description() {
+        return description;
+    }
+
+    static Optional<Setting> byYamlName(String name) {
+        for (Setting s : values()) {
+            if (s.yamlName.equals(name)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Optional<Setting> byEnvName(String name) {
+        for (Setting s : values()) {
+            if (s.envName().equals(name)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+}

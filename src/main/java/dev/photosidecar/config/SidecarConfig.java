@@ -1,0 +1,59 @@
+package dev.photosidecar.config;
+
+import dev.photosidecar.delivery.PathTemplate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Optional;
+
+/**
+ * The validated configuration of one sidecar. Built only by {@link ConfigLoader}, so every value
+ * in here has already been checked.
+ */
+public record SidecarConfig(
+        String bind,
+        int port,
+        Path dataDir,
+        TargetKind target,
+        PathTemplate pathTemplate,
+        ZoneId timeZone,
+        int workers,
+        long maxUploadBytes,
+        long spoolReserveBytes,
+        int maxConcurrentUploads,
+        int maxAttempts,
+        Duration retryInitialDelay,
+        Duration retryMaxDelay,
+        Duration leaseDuration,
+        Duration shutdownGrace,
+        Optional<String> adminToken) {
+
+    public Path ledgerFile() {
+        return dataDir.resolve("ledger.db");
+    }
+
+    public Path spoolDir() {
+        return dataDir.resolve("spool");
+    }
+
+    public Path libraryDir() {
+        return dataDir.resolve("library");
+    }
+
+    /** The URL people should use, with a wildcard bind shown as localhost. */
+    public String displayUrl(int actualPort) {
+        String host = bind.equals("0.0.0.0") || bind.equals("::") ? "localhost" : bind;
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + actualPort;
+    }
+
+    @Override
+    public String toString() {
+        // Never print secrets: the admin token is shown only as set or not.
+        return "SidecarConfig[bind=" + bind + ", port=" + port + ", dataDir=" + dataDir + ", target=" + target.wireName()
+                + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", adminToken="
+                + (adminToken.isPresent() ? "(set)" : "(none)") + "]";
+    }
+}

@@ -1,0 +1,24 @@
+package dev.photosidecar.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Which kind of host the delivery workers write to. */
+public enum TargetKind {
+    /** A folder inside the data folder: {@code {data}/library/{user}/}. The embedded default. */
+    LOCAL;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static Optional<TargetKind> parse(String text) {
+        return Arrays.stream(values()).filter(k -> k.wireName().equals(text.trim().toLowerCase(Locale.ROOT))).findFirst();
+    }
+
+    static String choices() {
+        return Arrays.stream(values()).map(TargetKind::wireName).collect(Collectors.joining(", "));
+    }
+}

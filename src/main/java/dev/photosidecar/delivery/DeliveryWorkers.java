@@ -1,0 +1,254 @@
+package dev.photosidecar.delivery;
+
+import dev.photosidecar.jobs.Device;
+import dev.photosidecar.jobs.DeviceRegistry;
+import dev.photosidecar.jobs.Job;
+import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.RetryPolicy;
+import dev.photosidecar.spool.Spool;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The delivery worker pool. A dispatcher claims due jobs (one guarded statement, under a lease) as
+ * workers free up and hands each to a worker, which renders its path, delivers it to the target and
+ * records the outcome. A housekeeper renews this process's leases and returns leases that ran out.
+ *
+ * <p>Failures follow the {@link RetryPolicy}: retryable ones come back after a backoff while attempts
+ * last, permanent ones fail the job at once, and host outages wait without spending an attempt.
+ */
+public final class DeliveryWorkers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeliveryWorkers.class);
+    /** How long the dispatcher sleeps at most when nothing is due (new uploads wake it sooner). */
+    private static final Duration IDLE_POLL = Duration.ofSeconds(2);
+
+    private final JobLedger ledger;
+    private final DeviceRegistry devices;
+    private final Spool spool;
+    private final DeliveryTarget target;
+    private final PathTemplate template;
+    private final ZoneId zone;
+    private final RetryPolicy retryPolicy;
+    private final Clock clock;
+    private final Duration lease;
+    private final String owner;
+    private final int workerCount;
+    private final DoubleSupplier random;
+
+    private final Semaphore freeWorkers;
+    private final Object signal = new Object();
+    private final AtomicInteger wakeups = new AtomicInteger();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService housekeeper;
+    private final Thread dispatcher;
+    private volatile boolean running;
+    private volatile boolean stopping;
+
+    public DeliveryWorkers(JobLedger ledger, DeviceRegistry devices, Spool spool, DeliveryTarget target,
+                           PathTemplate template, ZoneId zone, RetryPolicy retryPolicy, Clock clock,
+                           int workerCount, Duration lease, String owner) {
+        this.ledger = ledger;
+        this.devices = devices;
+        this.spool = spool;
+        this.target = target;
+        this.template = template;
+        this.zone = zone;
+        this.retryPolicy = retryPolicy;
+        this.clock = clock;
+        this.workerCount = workerCount;
+        this.lease = lease;
+        this.owner = owner;
+        this.random = () -> ThreadLocalRandom.current().nextDouble();
+        this.freeWorkers = new Semaphore(workerCount);
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(workerCount, r -> daemon(r, "delivery-" + n.incrementAndGet()));
+        this.housekeeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lease-keeper"));
+        this.dispatcher = daemon(this::dispatchLoop, "delivery-dispatcher");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public void start() {
+        running = true;
+        long renewEvery = Math.max(1000, lease.toMillis() / 3);
+        housekeeper.scheduleWithFixedDelay(this::keepLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+        dispatcher.start();
+        log.info("Delivery: {} workers to the {} target, lease {}s", workerCount, target.name(), lease.toSeconds());
+    }
+
+    /** Something may be due now (a new upload, a retry): look without waiting for the next poll. */
+    public void wake() {
+        synchronized (signal) {
+            wakeups.incrementAndGet();
+            signal.notifyAll();
+        }
+    }
+
+    private void dispatchLoop() {
+        while (running) {
+            int seen = wakeups.get();
+            try {
+                int free = freeWorkers.availablePermits();
+                List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease);
+                for (Job job : claimed) {
+                    freeWorkers.acquireUninterruptibly();
+                    workers.execute(() -> {
+                        try {
+                            deliver(job);
+                        } finally {
+                            freeWorkers.release();
+                            wake();
+                        }
+                    });
+                }
+                if (!claimed.isEmpty() && claimed.size() == free) {
+                    continue; // there may be more due; claim again as soon as a worker frees up
+                }
+                waitForWork(seen, free == 0 ? IDLE_POLL : untilNextDue());
+            } catch (RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                log.error("Delivery dispatcher hit an error; retrying shortly", e);
+                waitForWork(seen, Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    private Duration untilNextDue() {
+        Optional<Instant> next = ledger.nextDueAt();
+        if (next.isEmpty()) {
+            return IDLE_POLL;
+        }
+        Duration d = Duration.between(clock.instant(), next.get());
+        if (d.isNegative()) {
+            return Duration.ofMillis(10);
+        }
+        return d.compareTo(IDLE_POLL) < 0 ? d : IDLE_POLL;
+    }
+
+    private void waitForWork(int seenWakeups, Duration max) {
+        synchronized (signal) {
+            if (wakeups.get() != seenWakeups || !running) {
+                return;
+            }
+            try {
+                signal.wait(Math.max(1, max.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
+        }
+    }
+
+    private void deliver(Job job) {
+        if (!retryPolicy.allowsAnotherAttempt(job.attempts() - 1)) {
+            // Deliveries interrupted by crashes also count; a job that keeps killing its worker must end.
+            ledger.markFailed(job.id(), owner, "gave up after " + (job.attempts() - 1) + " attempts"
+                    + job.lastError().map(e -> "; last error: " + e).orElse(""));
+
+            return;
+        }
+        try {
+            List<String> path = template.render(new PathTemplate.Values(job.createdAt().atZone(zone), job.userId(),
+                    devices.find(job.deviceId()).map(Device::name).orElse(job.deviceId()), job.filename(),
+                    job.resourceType().wire()));
+            Delivered delivered = target.deliver(new DeliveryRequest(job, spool.pathOf(job.id()), path));
+            if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag())) {
+                spool.remove(job.id());
+                log.info("Delivered job {} ({} bytes) to {}{}", job.id(), job.size(), delivered.remotePath(),
+                        delivered.alreadyPresent() ? " (identical file was already there)" : "");
+            } else {
+                log.warn("Job {} was delivered to {} but its lease had been lost; it will be checked again",
+                        job.id(), delivered.remotePath());
+            }
+        } catch (DeliveryFailure f) {
+            onFailure(job, f.kind(), f.getMessage(), f.getCause());
+        } catch (IllegalArgumentException e) {
+            onFailure(job, FailureKind.PERMANENT, e.getMessage(), null);
+        } catch (RuntimeException e) {
+            onFailure(job, FailureKind.RETRYABLE, "unexpected error: " + e, e);
+        }
+    }
+
+    private void onFailure(Job job, FailureKind kind, String reason, Throwable cause) {
+        Instant now = clock.instant();
+        if (stopping) {
+            ledger.handBack(Optional.of(job.id()), owner, now, Optional.empty());
+            return;
+        }
+        if (kind == FailureKind.PERMANENT || (kind.spendsAttempt() && !retryPolicy.allowsAnotherAttempt(job.attempts()))) {
+            String error = kind == FailureKind.PERMANENT ? reason : reason + " (gave up after " + job.attempts() + " attempts)";
+            if (ledger.markFailed(job.id(), owner, error)) {
+                log.warn("Job {} failed: {}", job.id(), error, cause);
+            }
+            return;
+        }
+        if (!kind.spendsAttempt()) {
+            ledger.handBack(Optional.of(job.id()), owner, now.plus(retryPolicy.initialDelay()), Optional.of(reason));
+            log.info("Job {} waits for the host: {}", job.id(), reason);
+            return;
+        }
+        Instant next = now.plus(retryPolicy.delay(job.attempts(), random.getAsDouble()));
+        if (ledger.reschedule(job.id(), owner, next, reason)) {
+            log.warn("Job {} attempt {} of {} failed, next at {}: {}", job.id(), job.attempts(),
+                    retryPolicy.maxAttempts(), next, reason);
+        }
+    }
+
+    private void keepLeases() {
+        try {
+            ledger.renewLeases(owner, lease);
+            int returned = ledger.returnExpiredLeases();
+            if (returned > 0) {
+                log.warn("Returned {} job(s) whose delivery lease ran out to pending", returned);
+                wake();
+            }
+        } catch (RuntimeException e) {
+            log.error("Could not renew delivery leases", e);
+        }
+    }
+
+    /**
+     * Stops claiming, interrupts running deliveries, and hands every job this process holds back to
+     * pending without spending its attempt.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        running = false;
+        wake();
+        housekeeper.shutdownNow();
+        workers.shutdownNow();
+        try {
+            dispatcher.join(5_000);
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                log.warn("Some deliveries did not stop in time; their jobs are handed back anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int handedBack = ledger.handBack(Optional.empty(), owner, clock.instant(), Optional.empty());
+        if (handedBack > 0) {
+            log.info("Handed {} job(s) in delivery back to pending", handedBack);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.photosidecar.delivery;
+
+import java.nio.charset.StandardCharsets;
+
+/** File names as data: making any text safe as one path segment, and naming the n-th copy. */
+public final class FileNames {
+    /** Most file systems (and Nextcloud) stop at 255 bytes per name. */
+    public static final int MAX_SEGMENT_BYTES = 255;
+
+    private FileNames() {
+    }
+
+    /**
+     * Text made safe as a single path segment: separators, NUL and control characters become '_', and a
+     * segment that would be empty, "." or ".." becomes "_". Used on every token value, even validated ones.
+     */
+    public static String safeSegment(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        text.codePoints().forEach(cp -> {
+            if (cp == '/' || cp == '\\' || cp == 0 || Character.isISOControl(cp)) {
+                sb.append('_');
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        String s = sb.toString().strip();
+        if (s.isEmpty() || s.equals(".") || s.equals("..")) {
+            return "_";
+        }
+        return s;
+    }
+
+    /** "IMG_1.HEIC" → "IMG_1"; names without an extension (or only a leading dot) are all base. */
+    public static String baseName(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    /** "IMG_1.HEIC" → "HEIC"; "" when there is none. */
+    public static String extension(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(dot + 1) : "";
+    }
+
+    /** The name of the n-th copy: "IMG_1 (2).HEIC". n = 0 is the name itself. */
+    public static String numbered(String name, int n) {
+        if (n == 0) {
+            return name;
+        }
+        String ext = extension(name);
+        return baseName(name) + " (" + n + ")" + (ext.isEmpty() ? "" : "." + ext);
+    }
+
+    public static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.photosidecar.jobs;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Users and their devices, and the bearer-token check every API call makes. Tokens are stored only
+ * as their SHA-256. Token lookups are cached briefly (they are the hottest query there is); a
+ * revocation made by another process (the CLI) takes effect within {@link #TOKEN_CACHE_TTL}.
+ */
+public final class DeviceRegistry {
+    public static final Duration TOKEN_CACHE_TTL = Duration.ofSeconds(5);
+    private static final Pattern USER_ID = Pattern.compile("[\\p{L}\\p{N} ._@'+-]{1,64}");
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Cache<String, Optional<Device>> byTokenHash;
+
+    public DeviceRegistry(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+        Ticker ticker = () -> clock.millis() * 1_000_000L;
+        this.byTokenHash = Caffeine.newBuilder()
+                .ticker(ticker)
+                .expireAfterWrite(TOKEN_CACHE_TTL)
+                .maximumSize(10_000)
+                .build();
+    }
+
+    /** Creates the device (and its user, the first time) and returns its one-time token. */
+    public EnrolledDevice add(String userId, String name) {
+        validateUserId(userId);
+        if (name == null || name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("device name must be 1-100 printable characters");
+        }
+        String token = Ids.deviceToken();
+        Device device = new Device(Ids.deviceId(), userId, name.strip(), Instant.ofEpochMilli(clock.millis()), Optional.empty());
+        jdbi.useTransaction(h -> {
+            h.createUpdate("INSERT INTO users (id, created_at) VALUES (:id, :now) ON CONFLICT (id) DO NOTHING")
+                    .bind("id", userId).bind("now", clock.millis()).execute();
+            h.createUpdate("""
+                    INSERT INTO devices (id, user_id, name, token_hash, created_at)
+                    VALUES (:id, :user, :name, :hash, :now)""")
+                    .bind("id", device.id()).bind("user", userId).bind("name", device.name())
+                    .bind("hash", Ids.tokenHash(token)).bind("now", device.createdAt().toEpochMilli()).execute();
+        });
+        return new EnrolledDevice(device, token);
+    }
+
+    public static void validateUserId(String userId) {
+        if (userId == null || !USER_ID.matcher(userId).matches() || userId.equals(".") || userId.equals("..")
+                || userId.strip().length() != userId.length()) {
+            throw new IllegalArgumentException("user must be 1-64 letters, digits, spaces or . _ @ ' + - "
+                    + "(no leading or trailing space), got '" + userId + "'");
+        }
+    }
+
+    /** The active device this bearer token belongs to, or a 401 problem. */
+    public Device authenticate(String token) {
+        if (token == null || token.isEmpty() || token.length() > 200) {
+            throw unauthorized();
+        }
+        String hash = Ids.tokenHash(token);
+        Optional<Device> device = byTokenHash.get(hash, h -> jdbi.withHandle(handle -> handle
+                .createQuery("SELECT * FROM devices WHERE token_hash = :hash AND revoked_at IS NULL")
+                .bind("hash", h).map(DeviceRegistry::map).findOne()));
+        return device.orElseThrow(DeviceRegistry::unauthorized);
+    }
+
+    private static Problem unauthorized() {
+        return new Problem(ErrorCode.UNAUTHORIZED, "missing, unknown or revoked device token");
+    }
+
+    public List<Device> list() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM devices ORDER BY user_id, created_at")
+                .map(DeviceRegistry::map).list());
+    }
+
+    public Optional<Device> find(String deviceId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM devices WHERE id = :id")
+                .bind("id", deviceId).map(DeviceRegistry::map).findOne());
+    }
+
+    public long countActive() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM devices WHERE revoked_at IS NULL")
+                .mapTo(Long.class).one());
+    }
+
+    /** Revokes a device; its token stops working at once in this process. Returns false if unknown or already revoked. */
+    public boolean revoke(String deviceId) {
+        int changed = jdbi.withHandle(h -> h.createUpdate(
+                        "UPDATE devices SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
+                .bind("now", clock.millis()).bind("id", deviceId).execute());
+        byTokenHash.invalidateAll();
+        return changed == 1;
+    }
+
+    private static Device map(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
+        long revoked = rs.getLong("revoked_at");
+        Optional<Instant> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
+        return new Device(rs.getString("id"), rs.getString("user_id"), rs.getString("name"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), revokedAt);
+    }
+}
