@@ -46,7 +46,14 @@ final class UploadController {
             String key = UploadKey.require(ctx.pathParam("key"));
             UploadMetadata meta = UploadMetadata.parse(key, ctx::header);
             // The body is read straight from the servlet stream: never buffered, never parsed as a form.
-            ReceivedUpload body = spool.receive(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), meta.sha256());
+            long declared = ctx.req().getContentLengthLong();
+            ReceivedUpload body = spool.receive(ctx.req().getInputStream(), declared, meta.sha256());
+            if (declared >= 0 && SurplusBytes.present(ctx)) {
+                body.discard();
+                ctx.header("Connection", "close");
+                throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
+                        "more bytes followed the " + declared + " that Content-Length announced; nothing was kept");
+            }
             Optional<Job> existing = ledger.findByKey(device.id(), key);
             if (existing.isPresent()) {
                 body.discard();

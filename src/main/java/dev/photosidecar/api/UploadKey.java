@@ -12,10 +12,11 @@ final class UploadKey {
     }
 
     static String require(String key) {
-        if (key == null || !KEY.matcher(key).matches()) {
+        // "." and ".." match the character set but are dot-segments: URL normalisation would eat them.
+        if (key == null || !KEY.matcher(key).matches() || key.equals(".") || key.equals("..")) {
             String shown = key == null ? "" : key.length() > 60 ? key.substring(0, 60) + "…" : key;
             throw new Problem(ErrorCode.INVALID_KEY, "upload key '" + printable(shown)
-                    + "' is invalid: use 1-200 characters of A-Z a-z 0-9 . _ ~ -");
+                    + "' is invalid: use 1-200 characters of A-Z a-z 0-9 . _ ~ - (not '.' or '..')");
         }
         return key;
     }
