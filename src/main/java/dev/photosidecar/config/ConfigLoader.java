@@ -53,33 +53,34 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        SidecarConfig config = new SidecarConfig(
-                text(Setting.BIND),
-                parse(Setting.PORT, v -> intInRange(v, 0, 65535)),
-                parse(Setting.DATA_DIR, v -> Path.of(nonBlank(v)).toAbsolutePath().normalize()),
-                parse(Setting.TARGET, v -> TargetKind.parse(v).orElseThrow(
-                        () -> new IllegalArgumentException("unknown target; choose one of: " + TargetKind.choices()))),
-                parse(Setting.PATH_TEMPLATE, PathTemplate::parse),
-                values.containsKey(Setting.TIME_ZONE) ? parse(Setting.TIME_ZONE, ZoneId::of) : ZoneId.systemDefault(),
-                parse(Setting.WORKERS, v -> intInRange(v, 1, 256)),
-                parse(Setting.MAX_UPLOAD_BYTES, v -> positive(Units.parseBytes(v))),
-                parse(Setting.SPOOL_RESERVE_BYTES, v -> nonNegative(Units.parseBytes(v))),
-                parse(Setting.MAX_CONCURRENT_UPLOADS, v -> intInRange(v, 1, 10_000)),
-                parse(Setting.MAX_ATTEMPTS, v -> intInRange(v, 1, 1000)),
-                parse(Setting.RETRY_INITIAL_DELAY, v -> positive(Units.parseDuration(v))),
-                parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v))),
-                parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5))),
-                parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v))),
-                Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
-        if (problems.isEmpty() && config.retryMaxDelay().compareTo(config.retryInitialDelay()) < 0) {
-            problems.add(Setting.RETRY_MAX_DELAY.envName() + "=" + values.get(Setting.RETRY_MAX_DELAY)
-                    + ": must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "="
-                    + values.get(Setting.RETRY_INITIAL_DELAY));
+        // Parse everything first so that every bad value is reported at once, then build.
+        String bind = text(Setting.BIND);
+        Integer port = parse(Setting.PORT, v -> intInRange(v, 0, 65535));
+        Path dataDir = parse(Setting.DATA_DIR, v -> Path.of(nonBlank(v)).toAbsolutePath().normalize());
+        TargetKind target = parse(Setting.TARGET, v -> TargetKind.parse(v).orElseThrow(
+                () -> new IllegalArgumentException("unknown target; choose one of: " + TargetKind.choices())));
+        PathTemplate template = parse(Setting.PATH_TEMPLATE, PathTemplate::parse);
+        ZoneId zone = values.containsKey(Setting.TIME_ZONE) ? parse(Setting.TIME_ZONE, ZoneId::of) : ZoneId.systemDefault();
+        Integer workers = parse(Setting.WORKERS, v -> intInRange(v, 1, 256));
+        Long maxUpload = parse(Setting.MAX_UPLOAD_BYTES, v -> positive(Units.parseBytes(v)));
+        Long reserve = parse(Setting.SPOOL_RESERVE_BYTES, v -> nonNegative(Units.parseBytes(v)));
+        Integer maxConcurrent = parse(Setting.MAX_CONCURRENT_UPLOADS, v -> intInRange(v, 1, 10_000));
+        Integer maxAttempts = parse(Setting.MAX_ATTEMPTS, v -> intInRange(v, 1, 1000));
+        Duration initialDelay = parse(Setting.RETRY_INITIAL_DELAY, v -> positive(Units.parseDuration(v)));
+        Duration maxDelay = parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v)));
+        Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
+        Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
+        if (initialDelay != null && maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {
+            problems.add(Setting.RETRY_MAX_DELAY.envName() + "='" + values.get(Setting.RETRY_MAX_DELAY)
+                    + "': must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "='"
+                    + values.get(Setting.RETRY_INITIAL_DELAY) + "'");
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return config;
+        return new SidecarConfig(bind, port, dataDir, target, template, zone, workers, maxUpload, reserve, maxConcurrent,
+                maxAttempts, initialDelay, maxDelay, lease, grace,
+                Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
     }
 
     private void readYaml(Path file) {

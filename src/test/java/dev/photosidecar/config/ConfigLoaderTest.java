@@ -1,0 +1,77 @@
+package dev.photosidecar.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void embeddedDefaultsMatchTheContract() {
+        SidecarConfig c = new ConfigLoader(Map.of(), Optional.empty()).load();
+        assertThat(c.port()).isEqualTo(8420);
+        assertThat(c.bind()).isEqualTo("0.0.0.0");
+        assertThat(c.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
+        assertThat(c.target()).isEqualTo(TargetKind.LOCAL);
+        assertThat(c.pathTemplate().toString()).isEqualTo("Photos/{yyyy}/{MM}/{filename}");
+        assertThat(c.workers()).isEqualTo(4);
+        assertThat(c.maxUploadBytes()).isEqualTo(16L << 30);
+        assertThat(c.spoolReserveBytes()).isEqualTo(1L << 30);
+        assertThat(c.maxAttempts()).isEqualTo(12);
+    }
+
+    @Test
+    void environmentWinsOverTheYamlFile() throws Exception {
+        Path yaml = dir.resolve("sidecar.yaml");
+        Files.writeString(yaml, "port: 9000\nworkers: 2\nmax_upload_bytes: 512MiB\nretry_initial_delay: 1m\n");
+        SidecarConfig c = new ConfigLoader(Map.of("SIDECAR_PORT", "9100"), Optional.of(yaml)).load();
+        assertThat(c.port()).isEqualTo(9100);
+        assertThat(c.workers()).isEqualTo(2);
+        assertThat(c.maxUploadBytes()).isEqualTo(512L << 20);
+        assertThat(c.retryInitialDelay()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void everyBadValueIsNamedWithItsKeyAndValue() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of(
+                "SIDECAR_PORT", "eighty",
+                "SIDECAR_WORKERS", "0",
+                "SIDECAR_MAX_UPLOAD_BYTES", "lots",
+                "SIDECAR_TARGET", "ftp",
+                "SIDECAR_PATH_TEMPLATE", "Photos/{year}/{filename}"), Optional.empty()).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("SIDECAR_PORT='eighty'")
+                .hasMessageContaining("SIDECAR_WORKERS='0'")
+                .hasMessageContaining("SIDECAR_MAX_UPLOAD_BYTES='lots'")
+                .hasMessageContaining("SIDECAR_TARGET='ftp'").hasMessageContaining("local")
+                .hasMessageContaining("unknown token {year}");
+    }
+
+    @Test
+    void unknownYamlKeysAreErrorsNotSilentlyIgnored() throws Exception {
+        Path yaml = dir.resolve("sidecar.yaml");
+        Files.writeString(yaml, "prot: 9000\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of(), Optional.of(yaml)).load())
+                .hasMessageContaining("unknown key 'prot'");
+    }
+
+    @Test
+    void sizesAndDurationsAcceptTheirHumanForms() {
+        assertThat(Units.parseBytes("1048576")).isEqualTo(1 << 20);
+        assertThat(Units.parseBytes("1 KiB")).isEqualTo(1024);
+        assertThat(Units.parseBytes("1KB")).isEqualTo(1000);
+        assertThat(Units.parseBytes("16GiB")).isEqualTo(16L << 30);
+        assertThat(Units.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Units.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Units.parseDuration("PT5M")).isEqualTo(Duration.ofMinutes(5));
+    }
+}
