@@ -64,7 +64,7 @@ public final class LocalFolderTarget implements DeliveryTarget {
         Path folder = destination.getParent();
         Path temp = folder.resolve(".sidecar-" + job.id() + ".tmp");
         try {
-            Files.createDirectories(folder);
+            createFoldersDurably(folder);
             copyVerified(request.spoolFile(), temp, job);
             Landed landed = link(temp, destination, job);
             Durable.fsyncDirectory(folder);
@@ -86,6 +86,28 @@ public final class LocalFolderTarget implements DeliveryTarget {
             } catch (IOException ignored) {
                 // a later delivery of the same job reuses and removes the name
             }
+        }
+    }
+
+    /**
+     * Creates the missing folders down to {@code folder} and fsyncs the parent of each new one: a new
+     * folder's entry is durable only once its parent is synced, and the file inside lives or dies with it.
+     */
+    private static void createFoldersDurably(Path folder) throws IOException {
+        java.util.ArrayDeque<Path> missing = new java.util.ArrayDeque<>();
+        for (Path p = folder; p != null && !Files.isDirectory(p); p = p.getParent()) {
+            missing.push(p);
+        }
+        while (!missing.isEmpty()) {
+            Path dir = missing.pop();
+            try {
+                Files.createDirectory(dir);
+            } catch (FileAlreadyExistsException raced) {
+                if (!Files.isDirectory(dir)) {
+                    throw raced;
+                }
+            }
+            Durable.fsyncDirectory(dir.getParent());
         }
     }
 
