@@ -98,7 +98,13 @@ class LargeUploadMemoryTest {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
         long intakeStart = System.nanoTime();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            // Typically the sidecar died mid-body (an OutOfMemoryError ends it, see above): say so, with its log.
+            throw new AssertionError("the 2 GiB upload broke off (" + e + "); the sidecar's log:\n" + sidecar.log(), e);
+        }
         double intakeSeconds = (System.nanoTime() - intakeStart) / 1e9;
         assertThat(response.statusCode()).as("answer to the 2 GiB upload: %s\nsidecar log:\n%s", response.body(), sidecar.log())
                 .isEqualTo(201);
