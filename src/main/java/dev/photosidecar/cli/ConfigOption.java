@@ -6,7 +6,9 @@ import dev.photosidecar.jobs.Database;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The {@code --config FILE} option every command shares, and what commands build from it. */
 public final class ConfigOption {
@@ -14,8 +16,26 @@ public final class ConfigOption {
             description = "YAML file with settings (environment variables SIDECAR_* win over it)")
     Path file;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The file named on this command or on any command above it, so that both
+     * {@code photo-sidecar --config f device list} and {@code photo-sidecar device list --config f} work.
+     */
+    Optional<Path> file() {
+        for (CommandSpec spec = command; spec != null; spec = spec.parent()) {
+            for (CommandSpec mixin : spec.mixins().values()) {
+                if (mixin.userObject() instanceof ConfigOption option && option.file != null) {
+                    return Optional.of(option.file);
+                }
+            }
+        }
+        return Optional.ofNullable(file);
+    }
+
     SidecarConfig load() {
-        return ConfigLoader.fromProcess(Optional.ofNullable(file));
+        return ConfigLoader.fromProcess(file());
     }
 
     Jdbi openLedger() {

@@ -103,6 +103,8 @@ public final class ConfigLoader {
             Optional<Setting> setting = Setting.byYamlName(e.getKey());
             if (setting.isEmpty()) {
                 problems.add("--config " + file + ": unknown key '" + e.getKey() + "'");
+            } else if (e.getValue().isNull()) {
+                continue; // "key:" with no value leaves the default in place
             } else if (!e.getValue().isValueNode()) {
                 problems.add("--config " + file + ": '" + e.getKey() + "' must be a single value");
             } else {
@@ -113,7 +115,8 @@ public final class ConfigLoader {
 
     private void readEnv() {
         for (Map.Entry<String, String> e : env.entrySet()) {
-            if (!e.getKey().startsWith("SIDECAR_")) {
+            if (!e.getKey().startsWith("SIDECAR_") || e.getKey().equals("SIDECAR_LOG_LEVEL")) {
+                // SIDECAR_LOG_LEVEL is read by logback.xml, not here.
                 continue;
             }
             Optional<Setting> setting = Setting.byEnvName(e.getKey());

@@ -64,6 +64,16 @@ class CliTest {
     }
 
     @Test
+    void configBeforeTheSubcommandCountsToo() throws Exception {
+        StringWriter out = new StringWriter();
+        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true),
+                "--config", config.toString(), "device", "add", "--user", "bob", "--name", "laptop", "--json");
+        assertThat(exit).isZero();
+        assertThat(run("device", "list", "--json").json().path("devices").get(0).path("user").asText()).isEqualTo("bob");
+        assertThat(Files.exists(dir.resolve("data/ledger.db"))).isTrue();
+    }
+
+    @Test
     void badInputGetsAClearMessageAndExitCode2() {
         Result r = run("device", "add", "--user", "../etc", "--name", "x");
         assertThat(r.exit()).isEqualTo(2);
