@@ -7,6 +7,7 @@ import dev.photosidecar.jobs.DuplicateKeyException;
 import dev.photosidecar.jobs.Ids;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.jobs.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
@@ -56,8 +57,21 @@ final class UploadController {
             }
             Optional<Job> existing = ledger.findByKey(device.id(), key);
             if (existing.isPresent()) {
-                body.discard();
-                answerRepeat(ctx, existing.get(), body);
+                Job known = existing.get();
+                if (known.state() == JobState.FAILED && known.sameContent(body.size(), body.sha256())) {
+                    // The device sends a failed upload again: take the fresh bytes and try once more.
+                    spool.commit(body, known.id());
+                    Optional<Job> revived = ledger.reviveFailed(device.id(), known.id());
+                    if (revived.isPresent()) {
+                        log.info("Job {} failed before and was sent again; delivering it anew", known.id());
+                        newJobSignal.run();
+                        ctx.status(200).header("Location", "/v1/jobs/" + known.id()).json(JobView.of(revived.get()));
+                        return;
+                    }
+                } else {
+                    body.discard();
+                }
+                answerRepeat(ctx, ledger.findByKey(device.id(), key).orElse(known), body);
                 return;
             }
             String jobId = Ids.jobId();

@@ -197,6 +197,18 @@ public final class JobLedger {
                 WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""");
     }
 
+    /**
+     * A failed job whose bytes the device sent again (the phone's one retry, or after a lost spool copy):
+     * {@code failed → pending} with fresh attempts, due now. Empty if the job is no longer failed.
+     */
+    public Optional<Job> reviveFailed(String deviceId, String id) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL
+                WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""")
+                .bind("id", id).bind("device", deviceId).bind("now", now())
+                .map(JobMapper.INSTANCE).findOne());
+    }
+
     /** {@code pending|failed → cancelled}. The caller removes the spool copy once this returns. */
     public Job cancel(String deviceId, String id) {
         return transition(deviceId, id, "cancelled", Set.of(JobState.PENDING, JobState.FAILED), """

@@ -127,6 +127,13 @@ class LifecycleTest {
             assertThat(failed.path("state").asText()).isEqualTo("failed");
             assertThat(failed.path("lastError").asText()).contains("spool copy").contains("missing");
             assertThat(Files2.regularFiles(data.resolve("spool"))).isEmpty();
+
+            // As the error says: the phone sends it again, and this time it is delivered.
+            Response again = s.http().put("/v1/uploads/b", token, Map.of("X-Filename", "b.jpg"), new byte[] {2});
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(again.json().path("id").asText()).isEqualTo(lost);
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    s.http().get("/v1/jobs/" + lost, token).json().path("state").asText().equals("succeeded"));
         }
     }
 }
