@@ -2,6 +2,9 @@ package dev.photosidecar;
 
 import dev.photosidecar.api.HttpApi;
 import dev.photosidecar.config.DataDirLock;
+import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.delivery.webdav.WebDavTarget;
+import dev.photosidecar.jobs.CredentialStore;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.delivery.DeliveryTarget;
@@ -34,10 +37,12 @@ public final class App implements AutoCloseable {
     private final DeviceRegistry devices;
     private final DeliveryWorkers workers;
     private final HttpApi api;
+    private final DeliveryTarget target;
     private boolean closed;
 
     private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
-                DeliveryWorkers workers, HttpApi api) {
+                DeliveryWorkers workers, HttpApi api, DeliveryTarget target) {
+        this.target = target;
         this.config = config;
         this.lock = lock;
         this.ledger = ledger;
@@ -61,15 +66,19 @@ public final class App implements AutoCloseable {
             Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes());
             recoverSpool(spool, ledger);
 
-            DeliveryTarget target = new LocalFolderTarget(config.libraryDir());
+            CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
+            DeliveryTarget target = switch (config.target()) {
+                case LOCAL -> new LocalFolderTarget(config.libraryDir());
+                case WEBDAV -> new WebDavTarget(config.webdav().orElseThrow(), credentials, config.workers(), clock);
+            };
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
-                    config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner);
+                    config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner, credentials::version);
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake)
                     .start(config.bind(), config.port());
             workers.start();
 
-            App app = new App(config, lock, ledger, devices, workers, api);
+            App app = new App(config, lock, ledger, devices, workers, api, target);
             app.announce(target, spool);
             return app;
         } catch (RuntimeException e) {
@@ -115,6 +124,11 @@ public final class App implements AutoCloseable {
         return ledger;
     }
 
+    /** The delivery workers (tests look at the host breaker through it). */
+    public DeliveryWorkers workers() {
+        return workers;
+    }
+
     public DeviceRegistry devices() {
         return devices;
     }
@@ -139,6 +153,13 @@ public final class App implements AutoCloseable {
         }
         workers.close();
         api.stop();
+        if (target instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("Closing the {} target failed: {}", target.name(), e.getMessage());
+            }
+        }
         lock.close();
         log.info("Stopped");
     }

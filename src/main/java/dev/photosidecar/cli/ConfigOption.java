@@ -41,4 +41,10 @@ public final class ConfigOption {
     Jdbi openLedger() {
         return Database.open(load().ledgerFile());
     }
+
+    dev.photosidecar.jobs.CredentialStore openCredentials() {
+        SidecarConfig config = load();
+        return new dev.photosidecar.jobs.CredentialStore(Database.open(config.ledgerFile()),
+                dev.photosidecar.config.SecretBox.load(config.secretKey(), config.dataDir()), java.time.Clock.systemUTC());
+    }
 }

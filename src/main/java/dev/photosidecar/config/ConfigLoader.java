@@ -70,6 +70,25 @@ public final class ConfigLoader {
         Duration maxDelay = parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v)));
         Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
+        Optional<WebDavSettings> webdav = Optional.empty();
+        if (target == TargetKind.WEBDAV) {
+            String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
+            if (!values.containsKey(Setting.WEBDAV_URL)) {
+                problems.add(Setting.TARGET.envName() + "=webdav needs " + Setting.WEBDAV_URL.envName()
+                        + ", e.g. https://cloud.example/remote.php/dav/files/{user}/");
+            }
+            Duration connect = parse(Setting.WEBDAV_CONNECT_TIMEOUT, v -> positive(Units.parseDuration(v)));
+            Duration socket = parse(Setting.WEBDAV_TIMEOUT, v -> positive(Units.parseDuration(v)));
+            Optional<String> user = Optional.ofNullable(values.get(Setting.WEBDAV_USER)).filter(u -> !u.isBlank());
+            Optional<String> password = Optional.ofNullable(values.get(Setting.WEBDAV_PASSWORD));
+            if (user.isPresent() != password.isPresent()) {
+                problems.add(Setting.WEBDAV_USER.envName() + " and " + Setting.WEBDAV_PASSWORD.envName()
+                        + " go together: set both or neither");
+            }
+            if (url != null && connect != null && socket != null) {
+                webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket));
+            }
+        }
         if (initialDelay != null && maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {
             problems.add(Setting.RETRY_MAX_DELAY.envName() + "='" + values.get(Setting.RETRY_MAX_DELAY)
                     + "': must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "='"
@@ -79,7 +98,8 @@ public final class ConfigLoader {
             throw new ConfigException(problems);
         }
         return new SidecarConfig(bind, port, dataDir, target, template, zone, workers, maxUpload, reserve, maxConcurrent,
-                maxAttempts, initialDelay, maxDelay, lease, grace,
+                maxAttempts, initialDelay, maxDelay, lease, grace, webdav,
+                Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
     }
 

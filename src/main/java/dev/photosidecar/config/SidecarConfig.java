@@ -26,6 +26,8 @@ public record SidecarConfig(
         Duration retryMaxDelay,
         Duration leaseDuration,
         Duration shutdownGrace,
+        Optional<WebDavSettings> webdav,
+        Optional<String> secretKey,
         Optional<String> adminToken) {
 
     public Path ledgerFile() {
@@ -53,7 +55,8 @@ public record SidecarConfig(
     public String toString() {
         // Never print secrets: the admin token is shown only as set or not.
         return "SidecarConfig[bind=" + bind + ", port=" + port + ", dataDir=" + dataDir + ", target=" + target.wireName()
-                + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", adminToken="
+                + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", webdav=" + webdav
+                + ", secretKey=" + (secretKey.isPresent() ? "(set)" : "(none)") + ", adminToken="
                 + (adminToken.isPresent() ? "(set)" : "(none)") + "]";
     }
 }

@@ -8,7 +8,9 @@ import java.util.stream.Collectors;
 /** Which kind of host the delivery workers write to. */
 public enum TargetKind {
     /** A folder inside the data folder: {@code {data}/library/{user}/}. The embedded default. */
-    LOCAL;
+    LOCAL,
+    /** Any WebDAV server (Nextcloud, ownCloud, Apache, lighttpd, NAS boxes) at {@code SIDECAR_WEBDAV_URL}. */
+    WEBDAV;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

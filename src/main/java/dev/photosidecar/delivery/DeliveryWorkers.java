@@ -20,6 +20,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,9 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final String owner;
     private final int workerCount;
     private final DoubleSupplier random;
+    private final HostBreaker breaker = new HostBreaker();
+    private final UserPauses userPauses = new UserPauses();
+    private final ToLongFunction<String> credentialVersion;
 
     private final Semaphore freeWorkers;
     private final Object signal = new Object();
@@ -60,7 +64,7 @@ public final class DeliveryWorkers implements AutoCloseable {
 
     public DeliveryWorkers(JobLedger ledger, DeviceRegistry devices, Spool spool, DeliveryTarget target,
                            PathTemplate template, ZoneId zone, RetryPolicy retryPolicy, Clock clock,
-                           int workerCount, Duration lease, String owner) {
+                           int workerCount, Duration lease, String owner, ToLongFunction<String> credentialVersion) {
         this.ledger = ledger;
         this.devices = devices;
         this.spool = spool;
@@ -73,6 +77,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         this.lease = lease;
         this.owner = owner;
         this.random = () -> ThreadLocalRandom.current().nextDouble();
+        this.credentialVersion = credentialVersion;
         this.freeWorkers = new Semaphore(workerCount);
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(workerCount, r -> daemon(r, "delivery-" + n.incrementAndGet()));
@@ -106,8 +111,13 @@ public final class DeliveryWorkers implements AutoCloseable {
         while (running) {
             int seen = wakeups.get();
             try {
+                releasePausedUsers();
+                if (breaker.isOpen() && !probeHost()) {
+                    waitForWork(seen, untilNextProbe());
+                    continue;
+                }
                 int free = freeWorkers.availablePermits();
-                List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease);
+                List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease, userPauses.pausedUsers());
                 for (Job job : claimed) {
                     freeWorkers.acquireUninterruptibly();
                     workers.execute(() -> {
@@ -130,6 +140,36 @@ public final class DeliveryWorkers implements AutoCloseable {
                 log.error("Delivery dispatcher hit an error; retrying shortly", e);
                 waitForWork(seen, Duration.ofSeconds(1));
             }
+        }
+    }
+
+    /** While the host is paused: probe it when due; true once it answers again. */
+    private boolean probeHost() {
+        Instant now = clock.instant();
+        if (!breaker.probeDue(now)) {
+            return false;
+        }
+        DeliveryTarget.Health health = target.health();
+        if (health.ok()) {
+            breaker.reset();
+            log.info("The {} host answers again; deliveries resume", target.name());
+            return true;
+        }
+        breaker.probeFailed(now, health.detail());
+        log.info("The {} host is still unavailable ({}); next probe at {}", target.name(), health.detail(),
+                breaker.nextProbeAt().orElse(now));
+        return false;
+    }
+
+    private Duration untilNextProbe() {
+        Duration d = Duration.between(clock.instant(), breaker.nextProbeAt().orElse(clock.instant()));
+        return d.isNegative() ? Duration.ofMillis(10) : d.compareTo(IDLE_POLL) < 0 ? d : IDLE_POLL;
+    }
+
+    private void releasePausedUsers() {
+        for (String user : userPauses.release(clock.instant(), credentialVersion)) {
+            int due = ledger.makeDueNow(user);
+            log.info("Deliveries for user {} resume ({} waiting job(s))", user, due);
         }
     }
 
@@ -167,11 +207,17 @@ public final class DeliveryWorkers implements AutoCloseable {
 
             return;
         }
+        if (ledger.olderSiblingInDelivery(job)) {
+            // The other half of this Live Photo is landing now; its final name decides this one's.
+            ledger.handBack(Optional.of(job.id()), owner, clock.instant().plusSeconds(1), Optional.empty());
+            return;
+        }
         try {
             List<String> path = template.render(new PathTemplate.Values(job.createdAt().atZone(zone), job.userId(),
                     devices.find(job.deviceId()).map(Device::name).orElse(job.deviceId()), job.filename(),
                     job.resourceType().wire()));
-            Delivered delivered = target.deliver(new DeliveryRequest(job, spool.pathOf(job.id()), path));
+            int firstCopy = LivePhotoPairing.firstCopyNumber(ledger.deliveredSiblingPath(job), path.get(path.size() - 1));
+            Delivered delivered = target.deliver(new DeliveryRequest(job, spool.pathOf(job.id()), path, firstCopy));
             if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag())) {
                 spool.remove(job.id());
                 log.info("Delivered job {} ({} bytes) to {}{}", job.id(), job.size(), delivered.remotePath(),
@@ -181,15 +227,15 @@ public final class DeliveryWorkers implements AutoCloseable {
                         job.id(), delivered.remotePath());
             }
         } catch (DeliveryFailure f) {
-            onFailure(job, f.kind(), f.getMessage(), f.getCause());
+            onFailure(job, f.kind(), f.getMessage(), f.getCause(), f.retryAfter());
         } catch (IllegalArgumentException e) {
-            onFailure(job, FailureKind.PERMANENT, e.getMessage(), null);
+            onFailure(job, FailureKind.PERMANENT, e.getMessage(), null, Optional.empty());
         } catch (RuntimeException e) {
-            onFailure(job, FailureKind.RETRYABLE, "unexpected error: " + e, e);
+            onFailure(job, FailureKind.RETRYABLE, "unexpected error: " + e, e, Optional.empty());
         }
     }
 
-    private void onFailure(Job job, FailureKind kind, String reason, Throwable cause) {
+    private void onFailure(Job job, FailureKind kind, String reason, Throwable cause, Optional<Duration> retryAfter) {
         Instant now = clock.instant();
         if (stopping) {
             ledger.handBack(Optional.of(job.id()), owner, now, Optional.empty());
@@ -202,16 +248,33 @@ public final class DeliveryWorkers implements AutoCloseable {
             }
             return;
         }
-        if (!kind.spendsAttempt()) {
-            ledger.handBack(Optional.of(job.id()), owner, now.plus(retryPolicy.initialDelay()), Optional.of(reason));
-            log.info("Job {} waits for the host: {}", job.id(), reason);
+        if (kind == FailureKind.HOST_UNAVAILABLE) {
+            boolean wasOpen = breaker.isOpen();
+            breaker.trip(now, reason, retryAfter);
+            ledger.handBack(Optional.of(job.id()), owner, now, Optional.of(reason));
+            if (!wasOpen) {
+                log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", target.name(), reason,
+                        breaker.nextProbeAt().orElse(now));
+            }
             return;
         }
-        Instant next = now.plus(retryPolicy.delay(job.attempts(), random.getAsDouble()));
+        if (kind == FailureKind.USER_BLOCKED) {
+            userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), reason);
+            ledger.handBack(Optional.of(job.id()), owner, now.plus(UserPauses.PAUSE), Optional.of(reason));
+            log.warn("Pausing deliveries for user {}: {}", job.userId(), reason);
+            return;
+        }
+        Duration backoff = retryPolicy.delay(job.attempts(), random.getAsDouble());
+        Instant next = now.plus(retryAfter.filter(r -> r.compareTo(backoff) > 0).orElse(backoff));
         if (ledger.reschedule(job.id(), owner, next, reason)) {
             log.warn("Job {} attempt {} of {} failed, next at {}: {}", job.id(), job.attempts(),
                     retryPolicy.maxAttempts(), next, reason);
         }
+    }
+
+    /** Whether deliveries are paused because the host is unavailable (for status and tests). */
+    public HostBreaker breaker() {
+        return breaker;
     }
 
     private void keepLeases() {

@@ -66,7 +66,7 @@ public final class LocalFolderTarget implements DeliveryTarget {
         try {
             createFoldersDurably(folder);
             copyVerified(request.spoolFile(), temp, job);
-            Landed landed = link(temp, destination, job);
+            Landed landed = link(temp, destination, job, request.firstCopyNumber());
             Durable.fsyncDirectory(folder);
             verify(landed.path(), job);
             String remote = userRoot.relativize(landed.path()).toString().replace('\\', '/');
@@ -140,9 +140,9 @@ public final class LocalFolderTarget implements DeliveryTarget {
         }
     }
 
-    private static Landed link(Path temp, Path destination, Job job) throws IOException, DeliveryFailure {
+    private static Landed link(Path temp, Path destination, Job job, int firstCopy) throws IOException, DeliveryFailure {
         String name = destination.getFileName().toString();
-        for (int n = 0; n < MAX_COPIES; n++) {
+        for (int n = firstCopy; n < MAX_COPIES; n++) {
             Path candidate = destination.resolveSibling(FileNames.numbered(name, n));
             if (FileNames.utf8Length(candidate.getFileName().toString()) > FileNames.MAX_SEGMENT_BYTES) {
                 throw new DeliveryFailure(FailureKind.PERMANENT, "the file name " + candidate.getFileName() + " is too long");

@@ -245,19 +245,59 @@ public final class JobLedger {
      * its write lock, so two claimers can never get the same job.
      */
     public List<Job> claimDue(String owner, int max, Duration lease) {
+        return claimDue(owner, max, lease, List.of());
+    }
+
+    /** As {@link #claimDue(String, int, Duration)}, skipping the jobs of users whose deliveries are paused. */
+    public List<Job> claimDue(String owner, int max, Duration lease, Collection<String> pausedUsers) {
         if (max <= 0) {
             return List.of();
         }
         long now = now();
+        // An empty user id never exists; it keeps the statement one shape whether or not users are paused.
+        List<String> skip = pausedUsers.isEmpty() ? List.of("") : List.copyOf(pausedUsers);
         return jdbi.withHandle(h -> h.createQuery("""
                 UPDATE jobs SET state = 'delivering', attempts = attempts + 1, next_attempt_at = NULL,
                                 lease_owner = :owner, lease_expires_at = :until
                 WHERE seq IN (SELECT seq FROM jobs WHERE state = 'pending' AND next_attempt_at <= :now
+                                AND user_id NOT IN (<skip>)
                               ORDER BY next_attempt_at, seq LIMIT :max)
                   AND state = 'pending'
                 RETURNING *""")
                 .bind("owner", owner).bind("until", now + lease.toMillis()).bind("now", now).bind("max", max)
+                .bindList("skip", skip)
                 .map(JobMapper.INSTANCE).list());
+    }
+
+    /** A paused user is free again: their waiting jobs are due now. */
+    public int makeDueNow(String userId) {
+        return jdbi.withHandle(h -> h.createUpdate(
+                        "UPDATE jobs SET next_attempt_at = :now WHERE user_id = :user AND state = 'pending' AND next_attempt_at > :now")
+                .bind("now", now()).bind("user", userId).execute());
+    }
+
+    /** Where another resource of the same asset (a Live Photo's photo or video) was delivered, if one was. */
+    public Optional<String> deliveredSiblingPath(Job job) {
+        if (job.assetId().isEmpty()) {
+            return Optional.empty();
+        }
+        return jdbi.withHandle(h -> h.createQuery("""
+                SELECT remote_path FROM jobs WHERE user_id = :user AND asset_id = :asset AND id <> :id
+                  AND remote_path IS NOT NULL ORDER BY delivered_at LIMIT 1""")
+                .bind("user", job.userId()).bind("asset", job.assetId().get()).bind("id", job.id())
+                .mapTo(String.class).findOne());
+    }
+
+    /** Whether an older resource of the same asset is being delivered right now (the pair goes one at a time). */
+    public boolean olderSiblingInDelivery(Job job) {
+        if (job.assetId().isEmpty()) {
+            return false;
+        }
+        return jdbi.withHandle(h -> h.createQuery("""
+                SELECT count(*) FROM jobs WHERE user_id = :user AND asset_id = :asset AND seq < :seq
+                  AND state = 'delivering'""")
+                .bind("user", job.userId()).bind("asset", job.assetId().get()).bind("seq", job.seq())
+                .mapTo(Integer.class).one()) > 0;
     }
 
     /** When the next pending job falls due, if any is waiting. */

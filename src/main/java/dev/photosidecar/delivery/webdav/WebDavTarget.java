@@ -1,0 +1,273 @@
+package dev.photosidecar.delivery.webdav;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.sardine.DavResource;
+import dev.photosidecar.config.WebDavSettings;
+import dev.photosidecar.delivery.Delivered;
+import dev.photosidecar.delivery.DeliveryFailure;
+import dev.photosidecar.delivery.DeliveryRequest;
+import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.jobs.CredentialStore;
+import dev.photosidecar.jobs.Credentials;
+import dev.photosidecar.jobs.Job;
+import dev.photosidecar.spool.Sha256;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.HttpOptions;
+import org.apache.http.impl.client.HttpClientBuilder;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+
+/**
+ * Delivers to a WebDAV host through Sardine. Each file goes up under a hidden temporary name in its
+ * final folder, then MOVEs to its name with {@code Overwrite: F}, so a different file is never replaced:
+ * a taken name holding the same bytes counts as delivered, any other moves on to "name (1).ext". The
+ * result is verified with PROPFIND before it counts.
+ *
+ * <p>Folders are created one level at a time and remembered; the host saying a parent is missing (409)
+ * makes us forget and create again.
+ */
+public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
+    private static final int MAX_COPIES = 10_000;
+
+    private final WebDavSettings settings;
+    private final CredentialStore credentials;
+    private final Clock clock;
+    private final PoolingHttpClientConnectionManager pool;
+    private final RequestConfig requests;
+    private final Cache<String, Boolean> knownFolders = Caffeine.newBuilder()
+            .maximumSize(20_000).expireAfterWrite(Duration.ofHours(1)).build();
+    private final Cache<Credentials, WebDavClient> clients = Caffeine.newBuilder().maximumSize(1_000).build();
+    private final Optional<Credentials> sharedAccount;
+
+    public WebDavTarget(WebDavSettings settings, CredentialStore credentials, int workers, Clock clock) {
+        this.settings = settings;
+        this.credentials = credentials;
+        this.clock = clock;
+        this.pool = new PoolingHttpClientConnectionManager();
+        // Every worker talks to the host at once, and a probe or PROPFIND may run beside them.
+        pool.setMaxTotal(workers * 2 + 2);
+        pool.setDefaultMaxPerRoute(workers * 2 + 2);
+        this.requests = RequestConfig.custom()
+                .setConnectTimeout((int) settings.connectTimeout().toMillis())
+                .setSocketTimeout((int) settings.socketTimeout().toMillis())
+                .setConnectionRequestTimeout((int) settings.socketTimeout().toMillis())
+                .setExpectContinueEnabled(false)
+                .build();
+        this.sharedAccount = settings.user().map(u -> new Credentials(u, settings.password().orElse("")));
+    }
+
+    @Override
+    public String name() {
+        return "webdav";
+    }
+
+    @Override
+    public Delivered deliver(DeliveryRequest request) throws DeliveryFailure {
+        Job job = request.job();
+        String user = job.userId();
+        WebDavClient dav = clientFor(user);
+        String root = DavPaths.userRoot(settings.baseUrl(), user);
+        String folder = DavPaths.folder(root, request.folders());
+        String temp = DavPaths.file(folder, ".sidecar-" + job.id() + ".tmp");
+        String what = "PUT " + request.fileName();
+        boolean uploaded = false;
+        try {
+            ensureFolders(dav, root, request.folders(), user);
+            DavReply put = dav.putFile(temp, request.spoolFile(), job.contentType());
+            if (put.status() == 404 || put.status() == 409) {
+                // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
+                forgetFolders(folder);
+                ensureFolders(dav, root, request.folders(), user);
+                put = dav.putFile(temp, request.spoolFile(), job.contentType());
+            }
+            if (!put.isSuccess()) {
+                throw failure(put, user, what);
+            }
+            uploaded = true;
+            for (int n = request.firstCopyNumber(); n < MAX_COPIES; n++) {
+                String name = FileNames.numbered(request.fileName(), n);
+                String target = DavPaths.file(folder, name);
+                what = "MOVE to " + name;
+                DavReply move = dav.moveNoOverwrite(temp, target);
+                if (move.isSuccess()) {
+                    uploaded = false;
+                    return verified(dav, target, request.folders(), name, job, false);
+                }
+                if (move.status() == 412) {
+                    if (sameContent(dav, target, job)) {
+                        return verified(dav, target, request.folders(), name, job, true);
+                    }
+                    continue;
+                }
+                throw failure(move, user, what);
+            }
+            throw new DeliveryFailure(FailureKind.PERMANENT, "more than " + MAX_COPIES + " different files are named "
+                    + request.fileName());
+        } catch (IOException e) {
+            throw WebDavFailures.forException(e, what, this::hostAnswers);
+        } finally {
+            if (uploaded) {
+                dav.deleteQuietly(temp);
+            }
+        }
+    }
+
+    private Delivered verified(WebDavClient dav, String url, List<String> folders, String name, Job job, boolean already)
+            throws IOException, DeliveryFailure {
+        Optional<DavResource> landed = dav.stat(url);
+        if (landed.isEmpty()) {
+            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " is not on the host after the MOVE");
+        }
+        Long size = landed.get().getContentLength();
+        if (size == null || size != job.size()) {
+            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " has " + size
+                    + " bytes on the host, the upload had " + job.size());
+        }
+        String path = String.join("/", folders) + (folders.isEmpty() ? "" : "/") + name;
+        return new Delivered(path, Optional.ofNullable(landed.get().getEtag()), already);
+    }
+
+    /** Whether the file at {@code url} holds exactly the job's bytes: same size, then the same SHA-256. */
+    private boolean sameContent(WebDavClient dav, String url, Job job) throws IOException {
+        Optional<DavResource> there = dav.stat(url);
+        if (there.isEmpty() || there.get().getContentLength() == null || there.get().getContentLength() != job.size()) {
+            return false;
+        }
+        MessageDigest md = Sha256.newDigest();
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = dav.open(url)) {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        return Sha256.hex(md.digest()).equals(job.sha256());
+    }
+
+    private void ensureFolders(WebDavClient dav, String root, List<String> folders, String user)
+            throws IOException, DeliveryFailure {
+        for (int tries = 0; tries < 2; tries++) {
+            if (createMissing(dav, root, folders, user)) {
+                return;
+            }
+            // A parent is missing: perhaps the user's root itself (a fresh account folder). Create it, then again.
+            DavReply rootReply = dav.mkcol(root);
+            if (!rootReply.isSuccess() && rootReply.status() != 405) {
+                throw failure(rootReply, user, "MKCOL " + root);
+            }
+            forgetFolders(root);
+        }
+        throw new DeliveryFailure(FailureKind.RETRYABLE, "FOLDER_FAILED: the host keeps saying a parent folder is missing");
+    }
+
+    /** False when the host says a parent is missing (409): what we remembered was stale, or the root is missing. */
+    private boolean createMissing(WebDavClient dav, String root, List<String> folders, String user)
+            throws IOException, DeliveryFailure {
+        String url = root;
+        for (String f : folders) {
+            url = url + DavPaths.encodeSegment(f) + "/";
+            if (knownFolders.getIfPresent(url) != null) {
+                continue;
+            }
+            DavReply r = dav.mkcol(url);
+            if (r.isSuccess() || r.status() == 405) {
+                knownFolders.put(url, Boolean.TRUE);
+            } else if (r.status() == 409) {
+                forgetFolders(url);
+                return false;
+            } else {
+                throw failure(r, user, "MKCOL " + f);
+            }
+        }
+        return true;
+    }
+
+    /** Forgets {@code url} and every known folder above it. */
+    private void forgetFolders(String url) {
+        knownFolders.asMap().keySet().removeIf(url::startsWith);
+    }
+
+    private DeliveryFailure failure(DavReply r, String user, String what) {
+        return WebDavFailures.forStatus(r.status(), r.reason(), r.retryAfter(), user, what, clock);
+    }
+
+    private WebDavClient clientFor(String user) throws DeliveryFailure {
+        Optional<Credentials> creds;
+        try {
+            creds = credentials.find(user).or(() -> sharedAccount);
+        } catch (IllegalStateException e) {
+            throw new DeliveryFailure(FailureKind.USER_BLOCKED, "CREDENTIALS_UNREADABLE: " + e.getMessage());
+        }
+        Credentials key = creds.orElse(new Credentials("", ""));
+        return clients.get(key, k -> new WebDavClient(builder(), creds.map(Credentials::login),
+                creds.map(Credentials::password), rootUrl(user)));
+    }
+
+    private HttpClientBuilder builder() {
+        return HttpClientBuilder.create()
+                .setConnectionManager(pool)
+                .setConnectionManagerShared(true)
+                .setDefaultRequestConfig(requests)
+                .disableContentCompression()
+                .setUserAgent("photo-sidecar");
+    }
+
+    private URL rootUrl(String user) {
+        try {
+            return new URL(DavPaths.userRoot(settings.baseUrl(), user));
+        } catch (MalformedURLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Any HTTP answer from the host's root proves it is up; only silence or a 503 means it is not. */
+    private boolean hostAnswers() {
+        return health().ok();
+    }
+
+    @Override
+    public Health health() {
+        URI base = URI.create(settings.baseUrl().replace("{user}", "_"));
+        String probe = base.getScheme() + "://" + base.getRawAuthority() + "/";
+        try {
+            WebDavClient anonymous = clients.get(new Credentials("", ""), k -> new WebDavClient(builder(),
+                    Optional.empty(), Optional.empty(), rootUrl("_")));
+            DavReply r = anonymous.call(new HttpOptions(probe));
+            if (r.status() == 503) {
+                return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");
+            }
+            return new Health(true, settings.baseUrl());
+        } catch (IOException e) {
+            return new Health(false, settings.baseUrl() + " does not answer (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        clients.asMap().values().forEach(c -> {
+            try {
+                c.shutdown();
+            } catch (IOException ignored) {
+                // closing
+            }
+        });
+        pool.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "WebDavTarget[" + settings.baseUrl() + "]";
+    }
+}
