@@ -11,7 +11,8 @@ import java.util.Optional;
  */
 public final class HostBreaker {
     static final Duration FIRST_PROBE = Duration.ofSeconds(5);
-    static final Duration MAX_PROBE = Duration.ofMinutes(5);
+    /** Long enough to be cheap while a host is down for hours, short enough to notice it is back within a minute. */
+    static final Duration MAX_PROBE = Duration.ofSeconds(60);
 
     private Instant nextProbeAt;
     private Duration interval = FIRST_PROBE;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.SidecarProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -140,70 +141,6 @@ class LargeUploadMemoryTest {
 
         System.out.printf("LargeUploadMemoryTest: 2 GiB at -Xmx64m: intake %.1f s (%.0f MB/s), delivery %.1f s (%.0f MB/s)%n",
                 intakeSeconds, SIZE / 1e6 / intakeSeconds, deliverySeconds, SIZE / 1e6 / deliverySeconds);
-    }
-
-    /**
-     * {@code length} bytes of a deterministic pseudo-random stream (SplitMix64 of the 8-byte word's index,
-     * so no two regions repeat), hashed with SHA-256 as they are read.
-     */
-    static final class GeneratedBody extends InputStream {
-        private static final int CHUNK = 64 * 1024;
-
-        private final long length;
-        private final MessageDigest digest;
-        private final ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        private long position;
-
-        GeneratedBody(long length) {
-            this.length = length;
-            this.digest = newDigest();
-            chunk.limit(0);
-        }
-
-        @Override
-        public int read() {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            if (position >= length) {
-                return -1;
-            }
-            if (!chunk.hasRemaining()) {
-                fill();
-            }
-            int n = (int) Math.min(Math.min(len, chunk.remaining()), length - position);
-            chunk.get(b, off, n);
-            digest.update(b, off, n);
-            position += n;
-            return n;
-        }
-
-        private void fill() {
-            chunk.clear();
-            long word = position / Long.BYTES;
-            while (chunk.hasRemaining()) {
-                chunk.putLong(splitMix64(word++));
-            }
-            chunk.flip();
-        }
-
-        private static long splitMix64(long x) {
-            long z = x * 0x9E3779B97F4A7C15L + 0x9E3779B97F4A7C15L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            return z ^ (z >>> 31);
-        }
-
-        long position() {
-            return position;
-        }
-
-        String sha256() {
-            return HexFormat.of().formatHex(digest.digest());
-        }
     }
 
     private static String sha256(Path file) throws IOException {

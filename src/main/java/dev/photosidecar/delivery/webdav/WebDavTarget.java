@@ -59,6 +59,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         // Every worker talks to the host at once, and a probe or PROPFIND may run beside them.
         pool.setMaxTotal(workers * 2 + 2);
         pool.setDefaultMaxPerRoute(workers * 2 + 2);
+        // Connections idle for a second are checked before reuse: after a host restart they are all dead.
+        pool.setValidateAfterInactivity(1000);
         this.requests = RequestConfig.custom()
                 .setConnectTimeout((int) settings.connectTimeout().toMillis())
                 .setSocketTimeout((int) settings.socketTimeout().toMillis())
