@@ -105,11 +105,11 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 DavReply move = dav.moveNoOverwrite(temp, target);
                 if (move.isSuccess()) {
                     uploaded = false;
-                    return verified(dav, target, request.folders(), name, job, false);
+                    return verified(dav, target, request.folders(), name, job, false, put.etag());
                 }
                 if (move.status() == 412) {
                     if (sameContent(dav, target, job)) {
-                        return verified(dav, target, request.folders(), name, job, true);
+                        return verified(dav, target, request.folders(), name, job, true, Optional.empty());
                     }
                     continue;
                 }
@@ -126,8 +126,12 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
     }
 
-    private Delivered verified(WebDavClient dav, String url, List<String> folders, String name, Job job, boolean already)
-            throws IOException, DeliveryFailure {
+    /**
+     * PROPFIND the landed file: its size must be the job's. Where the PUT returned an ETag and the host
+     * reports a different one now, the bytes are read back and hashed instead of trusting either.
+     */
+    private Delivered verified(WebDavClient dav, String url, List<String> folders, String name, Job job, boolean already,
+                               Optional<String> putEtag) throws IOException, DeliveryFailure {
         Optional<DavResource> landed = dav.stat(url);
         if (landed.isEmpty()) {
             throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " is not on the host after the MOVE");
@@ -137,8 +141,20 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " has " + size
                     + " bytes on the host, the upload had " + job.size());
         }
+        Optional<String> etag = Optional.ofNullable(landed.get().getEtag());
+        if (putEtag.isPresent() && etag.isPresent() && !opaque(putEtag.get()).equals(opaque(etag.get()))
+                && !sameContent(dav, url, job)) {
+            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name
+                    + " on the host is not the bytes that were uploaded (ETag and SHA-256 differ)");
+        }
         String path = String.join("/", folders) + (folders.isEmpty() ? "" : "/") + name;
-        return new Delivered(path, Optional.ofNullable(landed.get().getEtag()), already);
+        return new Delivered(path, etag, already);
+    }
+
+    /** An ETag without its weakness marker and quotes, for comparing. */
+    private static String opaque(String etag) {
+        String e = etag.startsWith("W/") ? etag.substring(2) : etag;
+        return e.replace("\"", "");
     }
 
     /** Whether the file at {@code url} holds exactly the job's bytes: same size, then the same SHA-256. */
