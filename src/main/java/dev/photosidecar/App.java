@@ -4,6 +4,7 @@ import dev.photosidecar.api.HttpApi;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.delivery.webdav.WebDavTarget;
+import dev.photosidecar.jobs.ChunkProgress;
 import dev.photosidecar.jobs.CredentialStore;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
@@ -69,7 +70,8 @@ public final class App implements AutoCloseable {
             CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
             DeliveryTarget target = switch (config.target()) {
                 case LOCAL -> new LocalFolderTarget(config.libraryDir());
-                case WEBDAV -> new WebDavTarget(config.webdav().orElseThrow(), credentials, config.workers(), clock);
+                case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
+                        new ChunkProgress(jdbi, clock), config.workers(), clock);
             };
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),

@@ -30,7 +30,7 @@ public final class HttpApi {
         this.gate = new UploadGate(maxConcurrentUploads);
         BearerAuth auth = new BearerAuth(devices);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal);
-        JobController jobs = new JobController(auth, ledger, spool, newJobSignal);
+        JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);
         ObjectMapper mapper = new ObjectMapper();
 

@@ -2,6 +2,7 @@ package dev.photosidecar.api;
 
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
+import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobLedger;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** The job calls: status, listing, acknowledge, retry, cancel, and the key check. */
 final class JobController {
@@ -25,8 +27,10 @@ final class JobController {
     private final JobLedger ledger;
     private final Spool spool;
     private final Runnable newJobSignal;
+    private final DeliveryTarget target;
 
-    JobController(BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal) {
+    JobController(BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal, DeliveryTarget target) {
+        this.target = target;
         this.auth = auth;
         this.ledger = ledger;
         this.spool = spool;
@@ -89,6 +93,8 @@ final class JobController {
         Device device = auth.device(ctx);
         Job job = ledger.cancel(device.id(), ctx.pathParam("id"));
         spool.remove(job.id());
+        // A half-done chunked upload on the host is removed in the background: the host may be slow or away.
+        CompletableFuture.runAsync(() -> target.discard(job));
         ctx.json(JobView.of(job));
     }
 

@@ -21,13 +21,16 @@ record JobView(
         String nextAttemptAt,
         String lastError,
         String remotePath,
+        String remoteEtag,
+        String remoteFileId,
         String deliveredAt) {
 
     static JobView of(Job j) {
         return new JobView(j.id(), j.key(), j.state().wire(), j.filename(), j.resourceType().wire(),
                 j.assetId().orElse(null), j.contentType(), j.size(), j.sha256(), iso(j.createdAt()), iso(j.receivedAt()),
                 j.attempts(), j.nextAttemptAt().map(JobView::iso).orElse(null), j.lastError().orElse(null),
-                j.remotePath().orElse(null), j.deliveredAt().map(JobView::iso).orElse(null));
+                j.remotePath().orElse(null), j.remoteEtag().orElse(null), j.remoteFileId().orElse(null),
+                j.deliveredAt().map(JobView::iso).orElse(null));
     }
 
     private static String iso(Instant t) {

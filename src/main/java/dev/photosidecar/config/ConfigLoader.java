@@ -71,10 +71,14 @@ public final class ConfigLoader {
         Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
         Optional<WebDavSettings> webdav = Optional.empty();
-        if (target == TargetKind.WEBDAV) {
+        if (target == TargetKind.WEBDAV || target == TargetKind.NEXTCLOUD) {
             String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
+            if (url != null && target == TargetKind.NEXTCLOUD && !url.contains("/remote.php/")) {
+                // A Nextcloud server's own URL: its users' files live under remote.php/dav/files/{user}/.
+                url = url + "remote.php/dav/files/{user}/";
+            }
             if (!values.containsKey(Setting.WEBDAV_URL)) {
-                problems.add(Setting.TARGET.envName() + "=webdav needs " + Setting.WEBDAV_URL.envName()
+                problems.add(Setting.TARGET.envName() + "=" + target.wireName() + " needs " + Setting.WEBDAV_URL.envName()
                         + ", e.g. https://cloud.example/remote.php/dav/files/{user}/");
             }
             Duration connect = parse(Setting.WEBDAV_CONNECT_TIMEOUT, v -> positive(Units.parseDuration(v)));
@@ -85,8 +89,16 @@ public final class ConfigLoader {
                 problems.add(Setting.WEBDAV_USER.envName() + " and " + Setting.WEBDAV_PASSWORD.envName()
                         + " go together: set both or neither");
             }
-            if (url != null && connect != null && socket != null) {
-                webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket));
+            Long threshold = parse(Setting.CHUNK_THRESHOLD, v -> positive(Units.parseBytes(v)));
+            Long chunk = parse(Setting.CHUNK_SIZE, v -> {
+                long n = Units.parseBytes(v);
+                if (n < 5L * 1024 * 1024) {
+                    throw new IllegalArgumentException("must be at least 5MiB (Nextcloud's smallest chunk)");
+                }
+                return n;
+            });
+            if (url != null && connect != null && socket != null && threshold != null && chunk != null) {
+                webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket, threshold, chunk));
             }
         }
         if (initialDelay != null && maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {

@@ -17,6 +17,8 @@ public enum Setting {
     WEBDAV_PASSWORD("webdav_password", null, "that account's password"),
     WEBDAV_CONNECT_TIMEOUT("webdav_connect_timeout", "10s", "how long to wait for a connection to the host"),
     WEBDAV_TIMEOUT("webdav_timeout", "60s", "how long the host may stay silent during a request"),
+    CHUNK_THRESHOLD("chunk_threshold", "64MiB", "Nextcloud: files larger than this go up in chunks"),
+    CHUNK_SIZE("chunk_size", "16MiB", "Nextcloud: the size of one chunk (5 MiB at least)"),
     SECRET_KEY("secret_key", null, "key for credentials at rest (else a 0600 file in the data folder)"),
     PATH_TEMPLATE("path_template", "Photos/{yyyy}/{MM}/{filename}", "where a file goes under the user's root"),
     TIME_ZONE("time_zone", null, "zone for the {yyyy} {MM} {dd} tokens (default: the system's)"),

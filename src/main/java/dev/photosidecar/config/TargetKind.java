@@ -10,7 +10,12 @@ public enum TargetKind {
     /** A folder inside the data folder: {@code {data}/library/{user}/}. The embedded default. */
     LOCAL,
     /** Any WebDAV server (Nextcloud, ownCloud, Apache, lighttpd, NAS boxes) at {@code SIDECAR_WEBDAV_URL}. */
-    WEBDAV;
+    WEBDAV,
+    /**
+     * A Nextcloud server: the WebDAV target with Nextcloud's extras required, and phones may enroll
+     * themselves with an app password. {@code SIDECAR_WEBDAV_URL} may be the server's own URL.
+     */
+    NEXTCLOUD;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

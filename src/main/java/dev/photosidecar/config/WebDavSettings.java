@@ -11,7 +11,7 @@ import java.util.Optional;
  * optional account shared by all users, and the client's timeouts.
  */
 public record WebDavSettings(String baseUrl, Optional<String> user, Optional<String> password,
-                             Duration connectTimeout, Duration socketTimeout) {
+                             Duration connectTimeout, Duration socketTimeout, long chunkThreshold, long chunkSize) {
 
     static String checkUrl(String text) {
         String url = text.trim();

@@ -12,6 +12,10 @@ public interface DeliveryTarget {
     /** Lands the file and verifies it; idempotent for the same job (a redelivery finds its own file). */
     Delivered deliver(DeliveryRequest request) throws DeliveryFailure;
 
+    /** A job was withdrawn before delivery: remove whatever partial state the host holds for it. */
+    default void discard(dev.photosidecar.jobs.Job job) {
+    }
+
     /** Whether the target answers right now; the text says what is wrong when it does not. */
     Health health();
 

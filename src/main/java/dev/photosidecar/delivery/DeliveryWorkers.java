@@ -218,7 +218,7 @@ public final class DeliveryWorkers implements AutoCloseable {
                     job.resourceType().wire()));
             int firstCopy = LivePhotoPairing.firstCopyNumber(ledger.deliveredSiblingPath(job), path.get(path.size() - 1));
             Delivered delivered = target.deliver(new DeliveryRequest(job, spool.pathOf(job.id()), path, firstCopy));
-            if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag())) {
+            if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag(), delivered.fileId())) {
                 spool.remove(job.id());
                 log.info("Delivered job {} ({} bytes) to {}{}", job.id(), job.size(), delivered.remotePath(),
                         delivered.alreadyPresent() ? " (identical file was already there)" : "");

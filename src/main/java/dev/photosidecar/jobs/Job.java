@@ -25,6 +25,7 @@ public record Job(
         Optional<String> lastError,
         Optional<String> remotePath,
         Optional<String> remoteEtag,
+        Optional<String> remoteFileId,
         Optional<Instant> deliveredAt) {
 
     /** Whether another upload of {@code size} bytes hashing to {@code sha256} is the same content. */

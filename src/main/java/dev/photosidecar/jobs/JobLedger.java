@@ -347,11 +347,17 @@ public final class JobLedger {
     }
 
     public boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag) {
+        return markSucceeded(id, owner, remotePath, etag, Optional.empty());
+    }
+
+    /** The job is on the host and verified; {@code fileId} is the host's id for it (Nextcloud's OC-FileId). */
+    public boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId) {
         return jdbi.withHandle(h -> h.createUpdate("""
                 UPDATE jobs SET state = 'succeeded', remote_path = :path, remote_etag = :etag, delivered_at = :now,
+                                remote_file_id = :fileId,
                                 last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner""")
-                .bind("path", remotePath).bind("etag", etag.orElse(null)).bind("now", now())
+                .bind("path", remotePath).bind("etag", etag.orElse(null)).bind("fileId", fileId.orElse(null)).bind("now", now())
                 .bind("id", id).bind("owner", owner).execute()) == 1;
     }
 

@@ -34,6 +34,7 @@ final class JobMapper implements RowMapper<Job> {
                 Optional.ofNullable(rs.getString("last_error")),
                 Optional.ofNullable(rs.getString("remote_path")),
                 Optional.ofNullable(rs.getString("remote_etag")),
+                Optional.ofNullable(rs.getString("remote_file_id")),
                 instant(rs, "delivered_at"));
     }
 

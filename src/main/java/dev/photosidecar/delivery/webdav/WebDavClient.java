@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.http.Header;
 import org.apache.http.HttpResponse;
@@ -38,16 +39,53 @@ final class WebDavClient extends SardineImpl {
         return call(new HttpMkCol(url));
     }
 
+    DavReply mkcol(String url, Map<String, String> headers) throws IOException {
+        HttpMkCol mkcol = new HttpMkCol(url);
+        headers.forEach(mkcol::setHeader);
+        return call(mkcol);
+    }
+
     DavReply putFile(String url, Path file, String contentType) throws IOException {
+        return putFile(url, file, contentType, Map.of());
+    }
+
+    DavReply putFile(String url, Path file, String contentType, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
         // FileEntity streams from disk with the file's real length: no chunking, nothing held in memory.
         put.setEntity(new FileEntity(file.toFile(), ContentType.create(contentType)));
+        headers.forEach(put::setHeader);
+        return call(put);
+    }
+
+    DavReply putRegion(String url, FileRegionEntity region, Map<String, String> headers) throws IOException {
+        HttpPut put = new HttpPut(url);
+        put.setEntity(region);
+        headers.forEach(put::setHeader);
         return call(put);
     }
 
     /** MOVE with {@code Overwrite: F}: a taken destination answers 412 instead of being replaced. */
     DavReply moveNoOverwrite(String from, String to) throws IOException {
         return call(new HttpMove(from, to, false));
+    }
+
+    DavReply moveWith(String from, String to, boolean overwrite, Map<String, String> headers) throws IOException {
+        HttpMove move = new HttpMove(from, to, overwrite);
+        headers.forEach(move::setHeader);
+        return call(move);
+    }
+
+    /** The members of a folder (PROPFIND depth 1, the folder itself left out), or empty if it is gone. */
+    Optional<List<DavResource>> members(String folderUrl) throws IOException {
+        try {
+            List<DavResource> all = list(folderUrl, 1, true);
+            return Optional.of(all.stream().filter(r -> !r.isDirectory()).toList());
+        } catch (SardineException e) {
+            if (e.getStatusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Size and ETag of one resource (PROPFIND depth 0), or empty when it does not exist. */
@@ -75,11 +113,17 @@ final class WebDavClient extends SardineImpl {
         }
     }
 
+    /** Any request, its answer read by {@code handler} (which must consume the body). */
+    <T> T send(HttpRequestBase request, org.apache.http.client.ResponseHandler<T> handler) throws IOException {
+        return execute(request, handler);
+    }
+
     DavReply call(HttpRequestBase request) throws IOException {
         return execute(request, (HttpResponse r) -> {
             EntityUtils.consumeQuietly(r.getEntity());
             return new DavReply(r.getStatusLine().getStatusCode(), String.valueOf(r.getStatusLine().getReasonPhrase()),
-                    header(r, "ETag"), header(r, "Retry-After"));
+                    header(r, "ETag").or(() -> header(r, "OC-ETag")), header(r, "Retry-After"), header(r, "OC-FileId"),
+                    header(r, "X-Hash-SHA256"), header(r, "X-Nextcloud-Maintenance-Mode").isPresent());
         });
     }
 

@@ -10,6 +10,7 @@ import dev.photosidecar.delivery.DeliveryRequest;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.FailureKind;
 import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.jobs.ChunkProgress;
 import dev.photosidecar.jobs.CredentialStore;
 import dev.photosidecar.jobs.Credentials;
 import dev.photosidecar.jobs.Job;
@@ -23,6 +24,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.HttpOptions;
@@ -50,11 +52,17 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             .maximumSize(20_000).expireAfterWrite(Duration.ofHours(1)).build();
     private final Cache<Credentials, WebDavClient> clients = Caffeine.newBuilder().maximumSize(1_000).build();
     private final Optional<Credentials> sharedAccount;
+    private final ChunkProgress chunkProgress;
+    private final HostDetector detector;
+    private final String serverRoot;
 
-    public WebDavTarget(WebDavSettings settings, CredentialStore credentials, int workers, Clock clock) {
+    public WebDavTarget(WebDavSettings settings, CredentialStore credentials, ChunkProgress chunkProgress, int workers,
+                        Clock clock) {
         this.settings = settings;
         this.credentials = credentials;
+        this.chunkProgress = chunkProgress;
         this.clock = clock;
+        this.serverRoot = HostDetector.serverRootOf(settings.baseUrl());
         this.pool = new PoolingHttpClientConnectionManager();
         // Every worker talks to the host at once, and a probe or PROPFIND may run beside them.
         pool.setMaxTotal(workers * 2 + 2);
@@ -68,6 +76,18 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 .setExpectContinueEnabled(false)
                 .build();
         this.sharedAccount = settings.user().map(u -> new Credentials(u, settings.password().orElse("")));
+        this.detector = new HostDetector(serverRoot, this::probeClient, clock);
+    }
+
+    /** What the host is (Nextcloud or generic WebDAV) and what it supports; cached, refreshed now and then. */
+    public HostFacts hostFacts() {
+        return detector.facts();
+    }
+
+    private WebDavClient probeClient() {
+        Credentials key = sharedAccount.orElse(new Credentials("", ""));
+        return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
+                sharedAccount.map(Credentials::password), rootUrl("_")));
     }
 
     @Override
@@ -85,19 +105,34 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         String temp = DavPaths.file(folder, ".sidecar-" + job.id() + ".tmp");
         String what = "PUT " + request.fileName();
         boolean uploaded = false;
+        HostFacts host = detector.facts();
+        Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
         try {
             ensureFolders(dav, root, request.folders(), user);
-            DavReply put = dav.putFile(temp, request.spoolFile(), job.contentType());
-            if (put.status() == 404 || put.status() == 409) {
-                // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
-                forgetFolders(folder);
-                ensureFolders(dav, root, request.folders(), user);
-                put = dav.putFile(temp, request.spoolFile(), job.contentType());
+            DavReply put;
+            if (host.nextcloud() && host.chunkingV2() && job.size() > Math.min(settings.chunkThreshold(), host.maxChunkBytes())) {
+                what = "chunked upload of " + request.fileName();
+                uploaded = true;
+                put = new ChunkedUpload(dav, ChunkedUpload.uploadsRoot(serverRoot, user), chunkProgress, clock)
+                        .send(job, request.spoolFile(), temp, settings.chunkSize(), host.maxChunkBytes(), host.maxParallel(),
+                                NextcloudHeaders.forAssembly(job), user);
+            } else {
+                put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
+                if (put.status() == 404 || put.status() == 409) {
+                    // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
+                    forgetFolders(folder);
+                    ensureFolders(dav, root, request.folders(), user);
+                    put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
+                }
             }
             if (!put.isSuccess()) {
                 throw failure(put, user, what);
             }
             uploaded = true;
+            if (host.nextcloud()) {
+                checkHostHash(dav, temp, put, job);
+            }
+            Optional<String> fileId = put.fileId();
             for (int n = request.firstCopyNumber(); n < MAX_COPIES; n++) {
                 String name = FileNames.numbered(request.fileName(), n);
                 String target = DavPaths.file(folder, name);
@@ -105,7 +140,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 DavReply move = dav.moveNoOverwrite(temp, target);
                 if (move.isSuccess()) {
                     uploaded = false;
-                    return verified(dav, target, request.folders(), name, job, false, put.etag());
+                    return withFileId(verified(dav, target, request.folders(), name, job, false, put.etag()), fileId);
                 }
                 if (move.status() == 412) {
                     if (sameContent(dav, target, job)) {
@@ -149,6 +184,42 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
         String path = String.join("/", folders) + (folders.isEmpty() ? "" : "/") + name;
         return new Delivered(path, etag, already);
+    }
+
+    private static Delivered withFileId(Delivered d, Optional<String> fileId) {
+        return new Delivered(d.remotePath(), d.etag(), fileId.or(d::fileId), d.alreadyPresent());
+    }
+
+    /**
+     * Nextcloud hashes what it received when asked ({@code X-Hash: sha256}): the answer must be the spool's
+     * SHA-256. Where the host did not say (an assembled chunked upload on some versions), the bytes are
+     * read back and hashed instead, so no upload counts without an end-to-end check.
+     */
+    private void checkHostHash(WebDavClient dav, String url, DavReply put, Job job) throws IOException, DeliveryFailure {
+        if (put.hashSha256().isPresent()) {
+            if (!put.hashSha256().get().trim().equalsIgnoreCase(job.sha256())) {
+                throw new DeliveryFailure(FailureKind.RETRYABLE, "HASH_MISMATCH: the host received bytes with SHA-256 "
+                        + put.hashSha256().get() + ", the upload has " + job.sha256());
+            }
+            return;
+        }
+        if (!sameContent(dav, url, job)) {
+            throw new DeliveryFailure(FailureKind.RETRYABLE, "HASH_MISMATCH: the bytes on the host differ from the upload");
+        }
+    }
+
+    /** A job withdrawn before delivery: its chunked upload folder on the host, if any, is removed. */
+    @Override
+    public void discard(Job job) {
+        if (chunkProgress.find(job.id()).isEmpty()) {
+            return;
+        }
+        try {
+            new ChunkedUpload(clientFor(job.userId()), ChunkedUpload.uploadsRoot(serverRoot, job.userId()), chunkProgress, clock)
+                    .discard(job);
+        } catch (DeliveryFailure e) {
+            chunkProgress.forget(job.id());
+        }
     }
 
     /** An ETag without its weakness marker and quotes, for comparing. */
@@ -218,6 +289,11 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private DeliveryFailure failure(DavReply r, String user, String what) {
+        if (r.status() == 503 && r.maintenance()) {
+            detector.refresh();
+            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_MAINTENANCE: Nextcloud is in maintenance mode ("
+                    + what + ")", null, WebDavFailures.parseRetryAfter(r.retryAfter().orElse(""), clock));
+        }
         return WebDavFailures.forStatus(r.status(), r.reason(), r.retryAfter(), user, what, clock);
     }
 
@@ -263,7 +339,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             WebDavClient anonymous = clients.get(new Credentials("", ""), k -> new WebDavClient(builder(),
                     Optional.empty(), Optional.empty(), rootUrl("_")));
             DavReply r = anonymous.call(new HttpOptions(probe));
-            if (r.status() == 503) {
+            if (r.status() == 503 || r.maintenance()) {
                 return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");
             }
             return new Health(true, settings.baseUrl());

@@ -1,0 +1,105 @@
+package dev.photosidecar.delivery.webdav;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.http.client.methods.HttpGet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds out whether the host is Nextcloud ({@code status.php}) and what it supports (the OCS
+ * capabilities), cached and refreshed every few minutes. A host that does not answer like Nextcloud is
+ * treated as a generic WebDAV server.
+ */
+final class HostDetector {
+    private static final Logger log = LoggerFactory.getLogger(HostDetector.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration REFRESH = Duration.ofMinutes(5);
+
+    private final String serverRoot;
+    private final Supplier<WebDavClient> client;
+    private final LoadingCache<String, HostFacts> facts;
+    private volatile HostFacts last;
+
+    /** @param serverRoot the host's root URL ending in '/', where status.php lives */
+    HostDetector(String serverRoot, Supplier<WebDavClient> client, Clock clock) {
+        this.serverRoot = serverRoot;
+        this.client = client;
+        Ticker ticker = () -> clock.millis() * 1_000_000L;
+        this.facts = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(REFRESH).build(k -> detect());
+    }
+
+    /** The server root of a WebDAV URL: everything before /remote.php/, or the URL's origin. */
+    static String serverRootOf(String baseUrl) {
+        int remote = baseUrl.indexOf("/remote.php/");
+        if (remote >= 0) {
+            return baseUrl.substring(0, remote + 1);
+        }
+        java.net.URI uri = java.net.URI.create(baseUrl.replace("{user}", "_"));
+        return uri.getScheme() + "://" + uri.getRawAuthority() + "/";
+    }
+
+    HostFacts facts() {
+        return facts.get("host");
+    }
+
+    /** Forget what we knew (after a maintenance answer, say): the next call asks again. */
+    void refresh() {
+        facts.invalidateAll();
+    }
+
+    private HostFacts detect() {
+        HostFacts found = HostFacts.genericWebDav();
+        try {
+            JsonNode status = getJson("status.php");
+            if (status != null && status.has("installed") && status.has("versionstring")) {
+                String version = status.path("version").asText(status.path("versionstring").asText());
+                boolean maintenance = status.path("maintenance").asBoolean(false);
+                JsonNode caps = getJson("ocs/v2.php/cloud/capabilities?format=json");
+                JsonNode c = caps == null ? null : caps.path("ocs").path("data").path("capabilities");
+                long maxChunk = c == null ? HostFacts.DEFAULT_MAX_CHUNK
+                        : c.path("files").path("chunked_upload").path("max_size").asLong(HostFacts.DEFAULT_MAX_CHUNK);
+                int parallel = c == null ? 5 : c.path("files").path("chunked_upload").path("max_parallel_count").asInt(5);
+                found = new HostFacts(true, version, maintenance, true, maxChunk > 0 ? maxChunk : HostFacts.DEFAULT_MAX_CHUNK,
+                        Math.max(1, parallel));
+                found = new HostFacts(true, version, maintenance, found.majorVersion() >= 26, found.maxChunkBytes(),
+                        found.maxParallel());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("Host detection at {} failed: {}", serverRoot, e.toString());
+        }
+        if (last == null || last.nextcloud() != found.nextcloud() || !last.version().equals(found.version())) {
+            log.info(found.nextcloud() ? "The host is Nextcloud {} (chunked uploads up to {} bytes, {} at once)"
+                            : "The host is a generic WebDAV server{}{}{}", found.version(),
+                    found.nextcloud() ? found.maxChunkBytes() : "", found.nextcloud() ? found.maxParallel() : "");
+        }
+        last = found;
+        return found;
+    }
+
+    private JsonNode getJson(String path) throws IOException {
+        HttpGet get = new HttpGet(serverRoot + path);
+        get.setHeader("OCS-APIRequest", "true");
+        get.setHeader("Accept", "application/json");
+        return client.get().send(get, r -> {
+            try (InputStream in = r.getEntity() == null ? null : r.getEntity().getContent()) {
+                if (r.getStatusLine().getStatusCode() != 200 || in == null) {
+                    return null;
+                }
+                try {
+                    return JSON.readTree(in.readNBytes(1 << 20));
+                } catch (IOException notJson) {
+                    return null;
+                }
+            }
+        });
+    }
+}
