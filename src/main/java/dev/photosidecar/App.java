@@ -3,6 +3,7 @@ package dev.photosidecar;
 import dev.photosidecar.api.HttpApi;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.delivery.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.webdav.WebDavTarget;
 import dev.photosidecar.jobs.ChunkProgress;
 import dev.photosidecar.jobs.CredentialStore;
@@ -76,7 +77,10 @@ public final class App implements AutoCloseable {
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
                     config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner, credentials::version);
-            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake)
+            HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
+                    config.webdav().map(w -> new NextcloudAccounts(w.baseUrl(), w.connectTimeout())),
+                    () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
+            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment)
                     .start(config.bind(), config.port());
             workers.start();
 

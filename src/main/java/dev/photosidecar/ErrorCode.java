@@ -20,16 +20,21 @@ public enum ErrorCode {
     TOO_MANY_ITEMS(400),
     BAD_REQUEST(400),
     UNAUTHORIZED(401),
+    INVALID_CREDENTIALS(401),
     JOB_NOT_FOUND(404),
     UPLOAD_NOT_FOUND(404),
+    LOGIN_NOT_FOUND(404),
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     KEY_CONFLICT(409),
     INVALID_STATE(409),
     UPLOAD_TOO_LARGE(413),
     REQUEST_TOO_LARGE(413),
+    TOO_MANY_ATTEMPTS(429),
     HEADERS_TOO_LARGE(431),
     INTERNAL_ERROR(500),
+    ENROLLMENT_UNAVAILABLE(501),
+    HOST_UNAVAILABLE(502),
     SHUTTING_DOWN(503),
     OVERLOADED(503),
     NOT_READY(503),
@@ -47,6 +52,6 @@ public enum ErrorCode {
 
     /** Whether a client may send the same request again later and expect it to work. */
     public boolean isTransient() {
-        return status == 503 || status == 507;
+        return status == 503 || status == 507 || status == 502 || status == 429;
     }
 }

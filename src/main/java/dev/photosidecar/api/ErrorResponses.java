@@ -27,6 +27,9 @@ final class ErrorResponses {
         if (p.code() == ErrorCode.UNAUTHORIZED) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"photo-sidecar\"");
         }
+        if (p.code() == ErrorCode.INVALID_CREDENTIALS) {
+            ctx.header("WWW-Authenticate", "Basic realm=\"photo-sidecar enrollment\", charset=\"UTF-8\"");
+        }
         ctx.status(p.code().status()).json(body(p.code(), p.getMessage(), p.details()));
     }
 
@@ -35,6 +38,7 @@ final class ErrorResponses {
             case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
             case OVERLOADED, NOT_READY -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
             case INSUFFICIENT_STORAGE -> java.util.Optional.of(300);
+            case TOO_MANY_ATTEMPTS -> java.util.Optional.of((int) FailedAttempts.WINDOW.toSeconds());
             default -> java.util.Optional.empty();
         };
     }

@@ -26,12 +26,14 @@ public final class HttpApi {
     private final UploadGate gate;
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
-                   int maxConcurrentUploads, Runnable newJobSignal) {
+                   int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment) {
         this.gate = new UploadGate(maxConcurrentUploads);
         BearerAuth auth = new BearerAuth(devices);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);
+        EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
+                enrollment.credentials(), enrollment.clock());
         ObjectMapper mapper = new ObjectMapper();
 
         this.app = Javalin.create(config -> {
@@ -58,6 +60,10 @@ public final class HttpApi {
             config.routes.post("/v1/uploads/{key}", uploads::upload);
             config.routes.get("/v1/uploads/{key}", jobs::getByKey);
 
+            config.routes.post("/v1/devices", enroll::enroll);
+            config.routes.post("/v1/login", enroll::startLogin);
+            config.routes.post("/v1/login/poll", enroll::pollLogin);
+
             config.routes.get("/v1/jobs", jobs::list);
             config.routes.post("/v1/jobs/acknowledge", jobs::acknowledgeMany);
             config.routes.get("/v1/jobs/{id}", jobs::get);
@@ -78,6 +84,12 @@ public final class HttpApi {
             config.routes.error(405, "*", ctx -> ErrorResponses.send(ctx,
                     new Problem(ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path())));
         });
+    }
+
+    /** What self-service enrollment needs: the host's account calls, if the target is Nextcloud. */
+    public record Enrollment(java.util.Optional<dev.photosidecar.delivery.webdav.NextcloudAccounts> accounts,
+                             java.util.function.BooleanSupplier hostIsNextcloud,
+                             dev.photosidecar.jobs.CredentialStore credentials, java.time.Clock clock) {
     }
 
     public HttpApi start(String bind, int port) {

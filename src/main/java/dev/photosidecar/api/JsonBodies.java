@@ -53,6 +53,26 @@ final class JsonBodies {
         return out;
     }
 
+    /** A string field of a JSON object body; an empty body counts as {} when the field is optional. */
+    static java.util.Optional<String> stringField(Context ctx, String field, boolean required) {
+        JsonNode root;
+        if (!required && ctx.req().getContentLengthLong() == 0) {
+            return java.util.Optional.empty();
+        }
+        root = read(ctx);
+        JsonNode value = root.isObject() ? root.get(field) : null;
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new Problem(ErrorCode.INVALID_JSON, "the body must be a JSON object like {\"" + field + "\":\"…\"}");
+            }
+            return java.util.Optional.empty();
+        }
+        if (!value.isTextual()) {
+            throw new Problem(ErrorCode.INVALID_JSON, "'" + field + "' must be a string");
+        }
+        return java.util.Optional.of(value.asText());
+    }
+
     private static JsonNode read(Context ctx) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > MAX_BODY_BYTES) {
