@@ -289,8 +289,11 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private DeliveryFailure failure(DavReply r, String user, String what) {
-        if (r.status() == 503 && r.maintenance()) {
+        if (r.status() == 503) {
+            // Nextcloud 32 answers WebDAV calls in maintenance with a bare 503; status.php says why.
             detector.refresh();
+        }
+        if (r.status() == 503 && (r.maintenance() || detector.facts().maintenance())) {
             return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_MAINTENANCE: Nextcloud is in maintenance mode ("
                     + what + ")", null, WebDavFailures.parseRetryAfter(r.retryAfter().orElse(""), clock));
         }

@@ -1,0 +1,58 @@
+package dev.photosidecar.nextcloud;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real Nextcloud the integration tests run against, from the environment: {@code NEXTCLOUD_URL},
+ * {@code NEXTCLOUD_USER} and {@code NEXTCLOUD_PASSWORD} (an app password). Optional: {@code NEXTCLOUD_OCC}
+ * (a command that runs occ, for maintenance mode) and {@code NEXTCLOUD_LOGIN_PASSWORD} (the user's real
+ * password, for Login Flow v2). Without them the tests are skipped, saying so.
+ */
+record NextcloudEnv(String url, String user, String appPassword, Optional<String> occ, Optional<String> loginPassword) {
+
+    static NextcloudEnv require() {
+        String url = System.getenv("NEXTCLOUD_URL");
+        String user = System.getenv("NEXTCLOUD_USER");
+        String password = System.getenv("NEXTCLOUD_PASSWORD");
+        assumeTrue(url != null && user != null && password != null,
+                "Nextcloud integration tests skipped: set NEXTCLOUD_URL, NEXTCLOUD_USER and NEXTCLOUD_PASSWORD (an app "
+                        + "password) to run them against a real Nextcloud (docker/compose.yaml starts one)");
+        return new NextcloudEnv(url.endsWith("/") ? url : url + "/", user, password,
+                Optional.ofNullable(System.getenv("NEXTCLOUD_OCC")), Optional.ofNullable(System.getenv("NEXTCLOUD_LOGIN_PASSWORD")));
+    }
+
+    String filesUrl(String path) {
+        return url + "remote.php/dav/files/" + user + "/" + path;
+    }
+
+    String basic() {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + appPassword).getBytes(StandardCharsets.UTF_8));
+    }
+
+    HttpResponse<String> dav(String method, String path, String body) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(filesUrl(path)))
+                .header("Authorization", basic()).header("Depth", "0")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Runs {@code occ ARGS} through NEXTCLOUD_OCC; the test is skipped when it is not set. */
+    void occ(String args) throws IOException, InterruptedException {
+        assumeTrue(occ.isPresent(), "set NEXTCLOUD_OCC (a command running occ) for this test");
+        Process p = new ProcessBuilder("bash", "-c", occ.get() + " " + args).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("occ " + args + " failed: " + out);
+        }
+    }
+}
