@@ -60,18 +60,8 @@ final class HostDetector {
         HostFacts found = HostFacts.genericWebDav();
         try {
             JsonNode status = getJson("status.php");
-            if (status != null && status.has("installed") && status.has("versionstring")) {
-                String version = status.path("version").asText(status.path("versionstring").asText());
-                boolean maintenance = status.path("maintenance").asBoolean(false);
-                JsonNode caps = getJson("ocs/v2.php/cloud/capabilities?format=json");
-                JsonNode c = caps == null ? null : caps.path("ocs").path("data").path("capabilities");
-                long maxChunk = c == null ? HostFacts.DEFAULT_MAX_CHUNK
-                        : c.path("files").path("chunked_upload").path("max_size").asLong(HostFacts.DEFAULT_MAX_CHUNK);
-                int parallel = c == null ? 5 : c.path("files").path("chunked_upload").path("max_parallel_count").asInt(5);
-                found = new HostFacts(true, version, maintenance, true, maxChunk > 0 ? maxChunk : HostFacts.DEFAULT_MAX_CHUNK,
-                        Math.max(1, parallel));
-                found = new HostFacts(true, version, maintenance, found.majorVersion() >= 26, found.maxChunkBytes(),
-                        found.maxParallel());
+            if (HostFacts.looksLikeNextcloud(status)) {
+                found = HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"));
             }
         } catch (IOException | RuntimeException e) {
             log.debug("Host detection at {} failed: {}", serverRoot, e.toString());
