@@ -134,4 +134,30 @@ class NextcloudIntegrationTest {
             nc.dav("DELETE", folder, null);
         }
     }
+
+    @Test
+    void aFullQuotaPausesTheUserVisiblyUntilThereIsSpace() throws Exception {
+        dev.photosidecar.support.MutableClock clock = new dev.photosidecar.support.MutableClock(java.time.Instant.now());
+        Map<String, String> env = new HashMap<>(Map.of("SIDECAR_TARGET", "nextcloud", "SIDECAR_WEBDAV_URL", nc.url(),
+                "SIDECAR_PATH_TEMPLATE", folder + "/{filename}", "SIDECAR_WEBDAV_USER", nc.user(),
+                "SIDECAR_WEBDAV_PASSWORD", nc.appPassword()));
+        nc.occ("user:setting " + nc.user() + " files quota '1 MB'");
+        try (TestSidecar s = TestSidecar.start(temp.resolve("data"), env, clock)) {
+            String token = s.enroll(nc.user(), "phone");
+            String id = s.http().put("/v1/uploads/too-big", token, Map.of("X-Filename", "BIG.JPG"),
+                    Files2.randomBytes(4, 3_000_000)).json().path("id").asText();
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    s.http().get("/v1/jobs/" + id, token).json().path("lastError").asText().startsWith("QUOTA_EXCEEDED"));
+            JsonNode paused = s.http().get("/v1/jobs/" + id, token).json();
+            assertThat(paused.path("state").asText()).isEqualTo("pending");
+            assertThat(paused.path("attempts").asInt()).as("a full quota spends no attempt").isZero();
+
+            nc.occ("user:setting " + nc.user() + " files quota none");
+            clock.advance(Duration.ofMinutes(11));
+            assertThat(awaitState(s, token, id, "succeeded", Duration.ofSeconds(60)).path("attempts").asInt()).isEqualTo(1);
+        } finally {
+            nc.occ("user:setting " + nc.user() + " files quota none");
+            nc.dav("DELETE", folder, null);
+        }
+    }
 }
