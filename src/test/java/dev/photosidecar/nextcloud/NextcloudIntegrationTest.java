@@ -160,4 +160,42 @@ class NextcloudIntegrationTest {
             nc.dav("DELETE", folder, null);
         }
     }
+
+    @Test
+    void cancellingAJobRemovesItsChunkedUploadFromTheHost() throws Exception {
+        Map<String, String> env = new HashMap<>(Map.of("SIDECAR_TARGET", "nextcloud", "SIDECAR_WEBDAV_URL", nc.url(),
+                "SIDECAR_PATH_TEMPLATE", folder + "/{filename}", "SIDECAR_WEBDAV_USER", nc.user(),
+                "SIDECAR_WEBDAV_PASSWORD", nc.appPassword(), "SIDECAR_CHUNK_THRESHOLD", "10MiB", "SIDECAR_CHUNK_SIZE", "5MiB"));
+        // Room for a few chunks but not the whole file: the upload stops half-way with 507 and waits.
+        nc.occ("user:setting " + nc.user() + " files quota '12 MB'");
+        try (TestSidecar s = TestSidecar.start(temp.resolve("data"), env)) {
+            String token = s.enroll(nc.user(), "phone");
+            String id = s.http().put("/v1/uploads/half-way", token, Map.of("X-Filename", "HALF.MOV"),
+                    Files2.randomBytes(5, 40_000_000)).json().path("id").asText();
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    s.http().get("/v1/jobs/" + id, token).json().path("lastError").asText().startsWith("QUOTA_EXCEEDED"));
+            String uploadId;
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + temp.resolve("data/ledger.db"));
+                 java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT upload_id FROM chunk_uploads")) {
+                assertThat(rs.next()).as("a chunked upload is in progress").isTrue();
+                uploadId = rs.getString(1);
+            }
+            String uploadUrl = nc.url() + "remote.php/dav/uploads/" + nc.user() + "/" + uploadId;
+            assertThat(propfind(uploadUrl)).isEqualTo(207);
+
+            assertThat(s.http().delete("/v1/jobs/" + id, token).status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> propfind(uploadUrl) == 404);
+        } finally {
+            nc.occ("user:setting " + nc.user() + " files quota none");
+            nc.dav("DELETE", folder, null);
+        }
+    }
+
+    private int propfind(String url) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Authorization", nc.basic()).header("Depth", "0")
+                .method("PROPFIND", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
 }
