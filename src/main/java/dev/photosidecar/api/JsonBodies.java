@@ -20,6 +20,8 @@ import java.util.List;
 final class JsonBodies {
     static final int MAX_BODY_BYTES = 1024 * 1024;
     static final int MAX_ITEMS = 1000;
+    /** Larger bodies than this are not read to the end; the connection is closed on them instead. */
+    static final long DRAIN_LIMIT = 16L * 1024 * 1024;
 
     private static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder()
@@ -74,18 +76,16 @@ final class JsonBodies {
     }
 
     private static JsonNode read(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > MAX_BODY_BYTES) {
-            throw tooLarge();
-        }
         byte[] body;
         try (InputStream in = ctx.req().getInputStream()) {
             body = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (body.length > MAX_BODY_BYTES) {
+                // Read (a bounded amount of) the rest, so that the client is still listening for the 413.
+                in.skipNBytes(Math.min(Math.max(0, ctx.req().getContentLengthLong() - body.length), DRAIN_LIMIT));
+                throw tooLarge();
+            }
         } catch (IOException e) {
             throw new Problem(ErrorCode.BAD_REQUEST, "the request body could not be read");
-        }
-        if (body.length > MAX_BODY_BYTES) {
-            throw tooLarge();
         }
         try {
             JsonNode node = STRICT.readTree(body);
