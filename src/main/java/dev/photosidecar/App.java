@@ -2,6 +2,10 @@ package dev.photosidecar;
 
 import dev.photosidecar.api.HttpApi;
 import dev.photosidecar.config.DataDirLock;
+import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.config.ExAppSwitch;
+import dev.photosidecar.config.TargetKind;
+import dev.photosidecar.delivery.webdav.AppApiStatus;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.delivery.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.webdav.WebDavTarget;
@@ -22,6 +26,7 @@ import dev.photosidecar.spool.SpoolSweep;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,10 +74,13 @@ public final class App implements AutoCloseable {
             recoverSpool(spool, ledger);
 
             CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
+            Optional<ExAppIdentity> exApp = config.target() == TargetKind.NEXTCLOUD
+                    ? ExAppIdentity.load(config.dataDir(), System.getenv()) : Optional.empty();
+            ExAppSwitch exAppSwitch = exApp.isPresent() ? ExAppSwitch.forExApp(config.dataDir()) : ExAppSwitch.alwaysOn();
             DeliveryTarget target = switch (config.target()) {
                 case LOCAL -> new LocalFolderTarget(config.libraryDir());
                 case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
-                        new ChunkProgress(jdbi, clock), config.workers(), clock);
+                        new ChunkProgress(jdbi, clock), config.workers(), clock, exApp);
             };
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
@@ -80,12 +88,17 @@ public final class App implements AutoCloseable {
             HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
                     config.webdav().map(w -> new NextcloudAccounts(w.baseUrl(), w.connectTimeout())),
                     () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
-            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment)
+            workers.onlyWhile(exAppSwitch::isEnabled);
+            Optional<HttpApi.ExAppMode> exAppMode = exApp.map(id -> new HttpApi.ExAppMode(id, exAppSwitch,
+                    () -> new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100),
+                    config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
+            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
+                    exAppMode)
                     .start(config.bind(), config.port());
             workers.start();
 
             App app = new App(config, lock, ledger, devices, workers, api, target);
-            app.announce(target, spool);
+            app.announce(target, spool, exApp, exAppSwitch);
             return app;
         } catch (RuntimeException e) {
             lock.close();
@@ -111,7 +124,9 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private void announce(DeliveryTarget target, Spool spool) {
+    private void announce(DeliveryTarget target, Spool spool, Optional<ExAppIdentity> exApp, ExAppSwitch exAppSwitch) {
+        exApp.ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
+                id.appId(), id.version(), exAppSwitch.isEnabled() ? "enabled" : "disabled until Nextcloud enables it"));
         log.info("Photo Upload Sidecar listening on {} (bind {})", config.displayUrl(port()), config.bind());
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),

@@ -37,6 +37,7 @@ final class ErrorResponses {
         return switch (code) {
             case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
             case OVERLOADED, NOT_READY -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
+            case APP_DISABLED -> java.util.Optional.of(300);
             case INSUFFICIENT_STORAGE -> java.util.Optional.of(300);
             case TOO_MANY_ATTEMPTS -> java.util.Optional.of((int) FailedAttempts.WINDOW.toSeconds());
             default -> java.util.Optional.empty();

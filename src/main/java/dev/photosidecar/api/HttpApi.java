@@ -26,8 +26,12 @@ public final class HttpApi {
     private final UploadGate gate;
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
-                   int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment) {
+                   int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
+                   java.util.Optional<ExAppMode> exAppMode) {
         this.gate = new UploadGate(maxConcurrentUploads);
+        exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
+        java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
+                m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
         BearerAuth auth = new BearerAuth(devices);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
@@ -52,6 +56,13 @@ public final class HttpApi {
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
             config.routes.get("/healthz", health::health);
+            exApp.ifPresent(x -> {
+                // AppAPI's lifecycle calls, and the USER route Nextcloud proxies for logged-in users.
+                config.routes.get("/heartbeat", x::heartbeat);
+                config.routes.post("/init", x::init);
+                config.routes.put("/enabled", x::enabled);
+                config.routes.post("/exapp/devices", x::enrollDevice);
+            });
             config.routes.get("/readyz", health::ready);
 
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
@@ -90,6 +101,14 @@ public final class HttpApi {
     public record Enrollment(java.util.Optional<dev.photosidecar.delivery.webdav.NextcloudAccounts> accounts,
                              java.util.function.BooleanSupplier hostIsNextcloud,
                              dev.photosidecar.jobs.CredentialStore credentials, java.time.Clock clock) {
+    }
+
+    /**
+     * What ExApp mode needs: who we are to AppAPI, the enabled switch, how to report initialisation,
+     * the URL phones upload to directly, and what to do when Nextcloud enables us.
+     */
+    public record ExAppMode(dev.photosidecar.config.ExAppIdentity identity, dev.photosidecar.config.ExAppSwitch exAppSwitch,
+                            Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
     }
 
     public HttpApi start(String bind, int port) {

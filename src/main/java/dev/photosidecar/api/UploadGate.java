@@ -17,6 +17,11 @@ final class UploadGate {
     private final int limit;
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
+    private volatile java.util.function.BooleanSupplier appEnabled = () -> true;
+
+    void onlyWhile(java.util.function.BooleanSupplier enabled) {
+        this.appEnabled = enabled;
+    }
 
     UploadGate(int limit) {
         this.limit = limit;
@@ -24,6 +29,10 @@ final class UploadGate {
 
     /** Admits one upload or throws the 503 problem to send; every admitted upload must {@link #leave()}. */
     void enter() {
+        if (!appEnabled.getAsBoolean()) {
+            throw new Problem(ErrorCode.APP_DISABLED, "the Photo Upload Sidecar app is disabled in Nextcloud; "
+                    + "uploads resume when an admin enables it");
+        }
         if (closed) {
             throw new Problem(ErrorCode.SHUTTING_DOWN, "the sidecar is shutting down; send this upload again shortly");
         }

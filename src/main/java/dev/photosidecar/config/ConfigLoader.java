@@ -101,6 +101,9 @@ public final class ConfigLoader {
                 webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket, threshold, chunk));
             }
         }
+        Optional<String> publicUrl = values.containsKey(Setting.PUBLIC_URL)
+                ? Optional.ofNullable(parse(Setting.PUBLIC_URL, v -> WebDavSettings.checkUrl(v).replaceAll("/+$", "")))
+                : Optional.empty();
         if (initialDelay != null && maxDelay != null && maxDelay.compareTo(initialDelay) < 0) {
             problems.add(Setting.RETRY_MAX_DELAY.envName() + "='" + values.get(Setting.RETRY_MAX_DELAY)
                     + "': must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "='"
@@ -112,6 +115,7 @@ public final class ConfigLoader {
         return new SidecarConfig(bind, port, dataDir, target, template, zone, workers, maxUpload, reserve, maxConcurrent,
                 maxAttempts, initialDelay, maxDelay, lease, grace, webdav,
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
+                publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
     }
 

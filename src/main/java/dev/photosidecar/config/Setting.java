@@ -10,6 +10,7 @@ import java.util.Optional;
 public enum Setting {
     PORT("port", "8420", "listen port (0 picks a free one)"),
     BIND("bind", "0.0.0.0", "listen address"),
+    PUBLIC_URL("public_url", null, "the sidecar's URL as phones reach it (default: from bind and port)"),
     DATA_DIR("data_dir", "./data", "ledger, spool, secrets and the local target's library/"),
     TARGET("target", "local", "where uploads are delivered: local or webdav"),
     WEBDAV_URL("webdav_url", null, "the WebDAV base URL; may contain {user}"),

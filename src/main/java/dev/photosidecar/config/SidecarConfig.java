@@ -28,6 +28,7 @@ public record SidecarConfig(
         Duration shutdownGrace,
         Optional<WebDavSettings> webdav,
         Optional<String> secretKey,
+        Optional<String> publicUrl,
         Optional<String> adminToken) {
 
     public Path ledgerFile() {

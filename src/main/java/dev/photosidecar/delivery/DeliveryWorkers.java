@@ -52,6 +52,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final HostBreaker breaker = new HostBreaker();
     private final UserPauses userPauses = new UserPauses();
     private final ToLongFunction<String> credentialVersion;
+    private volatile java.util.function.BooleanSupplier enabled = () -> true;
 
     private final Semaphore freeWorkers;
     private final Object signal = new Object();
@@ -111,6 +112,11 @@ public final class DeliveryWorkers implements AutoCloseable {
         while (running) {
             int seen = wakeups.get();
             try {
+                if (!enabled.getAsBoolean()) {
+                    // Nextcloud disabled the ExApp: nothing is delivered until it enables it again.
+                    waitForWork(seen, IDLE_POLL);
+                    continue;
+                }
                 releasePausedUsers();
                 if (breaker.isOpen() && !probeHost()) {
                     waitForWork(seen, untilNextProbe());
@@ -270,6 +276,11 @@ public final class DeliveryWorkers implements AutoCloseable {
             log.warn("Job {} attempt {} of {} failed, next at {}: {}", job.id(), job.attempts(),
                     retryPolicy.maxAttempts(), next, reason);
         }
+    }
+
+    /** Deliveries run only while {@code switchOn} says so (an ExApp that Nextcloud disabled waits). */
+    public void onlyWhile(java.util.function.BooleanSupplier switchOn) {
+        this.enabled = switchOn;
     }
 
     /** Whether deliveries are paused because the host is unavailable (for status and tests). */

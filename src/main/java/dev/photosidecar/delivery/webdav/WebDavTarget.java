@@ -3,6 +3,7 @@ package dev.photosidecar.delivery.webdav;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.sardine.DavResource;
+import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.WebDavSettings;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryFailure;
@@ -56,8 +57,17 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     private final HostDetector detector;
     private final String serverRoot;
 
+    private final Optional<ExAppIdentity> exApp;
+
     public WebDavTarget(WebDavSettings settings, CredentialStore credentials, ChunkProgress chunkProgress, int workers,
                         Clock clock) {
+        this(settings, credentials, chunkProgress, workers, clock, Optional.empty());
+    }
+
+    /** With {@code exApp} present, the sidecar acts for each user through AppAPI and needs no user password. */
+    public WebDavTarget(WebDavSettings settings, CredentialStore credentials, ChunkProgress chunkProgress, int workers,
+                        Clock clock, Optional<ExAppIdentity> exApp) {
+        this.exApp = exApp;
         this.settings = settings;
         this.credentials = credentials;
         this.chunkProgress = chunkProgress;
@@ -85,6 +95,9 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private WebDavClient probeClient() {
+        if (exApp.isPresent()) {
+            return clients.get(new Credentials("exapp:", ""), k -> appApiClient(""));
+        }
         Credentials key = sharedAccount.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
                 sharedAccount.map(Credentials::password), rootUrl("_")));
@@ -301,6 +314,9 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private WebDavClient clientFor(String user) throws DeliveryFailure {
+        if (exApp.isPresent()) {
+            return clients.get(new Credentials("exapp:" + user, ""), k -> appApiClient(user));
+        }
         Optional<Credentials> creds;
         try {
             creds = credentials.find(user).or(() -> sharedAccount);
@@ -310,6 +326,12 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         Credentials key = creds.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), creds.map(Credentials::login),
                 creds.map(Credentials::password), rootUrl(user)));
+    }
+
+    private WebDavClient appApiClient(String user) {
+        List<org.apache.http.Header> headers = AppApiHeaders.forUser(exApp.orElseThrow(), user).entrySet().stream()
+                .map(e -> (org.apache.http.Header) new org.apache.http.message.BasicHeader(e.getKey(), e.getValue())).toList();
+        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user));
     }
 
     private HttpClientBuilder builder() {

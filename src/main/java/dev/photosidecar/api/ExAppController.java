@@ -1,0 +1,87 @@
+package dev.photosidecar.api;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import dev.photosidecar.config.ExAppSwitch;
+import dev.photosidecar.jobs.DeviceRegistry;
+import dev.photosidecar.jobs.EnrolledDevice;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The calls Nextcloud's AppAPI makes to an ExApp: {@code GET /heartbeat} (no auth), {@code POST /init},
+ * {@code PUT /enabled?enabled=1|0}, and the USER route {@code POST /exapp/devices} that Nextcloud proxies
+ * for a logged-in user (enrollment without any password reaching the sidecar).
+ */
+final class ExAppController {
+    private static final Logger log = LoggerFactory.getLogger(ExAppController.class);
+
+    private final AppApiAuth auth;
+    private final ExAppSwitch exAppSwitch;
+    private final DeviceRegistry devices;
+    private final Runnable reportInitDone;
+    private final String publicUrl;
+    private final Runnable onEnabled;
+
+    ExAppController(AppApiAuth auth, ExAppSwitch exAppSwitch, DeviceRegistry devices, Runnable reportInitDone,
+                    String publicUrl, Runnable onEnabled) {
+        this.auth = auth;
+        this.exAppSwitch = exAppSwitch;
+        this.devices = devices;
+        this.reportInitDone = reportInitDone;
+        this.publicUrl = publicUrl;
+        this.onEnabled = onEnabled;
+    }
+
+    void heartbeat(Context ctx) {
+        ctx.json(Map.of("status", "ok"));
+    }
+
+    /** Nothing to prepare: report 100 % from the background, as AppAPI expects, and answer at once. */
+    void init(Context ctx) {
+        auth.verify(ctx);
+        CompletableFuture.runAsync(reportInitDone);
+        ctx.json(Map.of());
+    }
+
+    void enabled(Context ctx) {
+        auth.verify(ctx);
+        String flag = ctx.queryParam("enabled");
+        if (!"1".equals(flag) && !"0".equals(flag)) {
+            ctx.json(Map.of("error", "the query parameter enabled must be 1 or 0"));
+            return;
+        }
+        boolean on = flag.equals("1");
+        exAppSwitch.set(on);
+        log.info("Nextcloud {} the sidecar: {}", on ? "enabled" : "disabled",
+                on ? "uploads and deliveries run" : "uploads answer 503 and deliveries wait");
+        if (on) {
+            onEnabled.run();
+        }
+        ctx.json(Map.of("error", ""));
+    }
+
+    /** USER route: a device for the logged-in Nextcloud user, and where the phone uploads directly. */
+    void enrollDevice(Context ctx) {
+        String user = auth.verify(ctx);
+        if (user.isEmpty()) {
+            throw new Problem(ErrorCode.UNAUTHORIZED, "this route needs a logged-in Nextcloud user");
+        }
+        String name = JsonBodies.stringField(ctx, "name", false).orElse("Phone");
+        if (name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
+            throw new Problem(ErrorCode.INVALID_PARAMETER, "the device name must be 1-100 printable characters");
+        }
+        EnrolledDevice enrolled = devices.add(user, name);
+        log.info("Enrolled device {} ({}) for Nextcloud user {} through the ExApp route", enrolled.device().id(), name, user);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("deviceId", enrolled.device().id());
+        body.put("token", enrolled.token());
+        body.put("user", user);
+        body.put("uploadUrl", publicUrl + "/v1/uploads/");
+        ctx.status(201).json(body);
+    }
+}
