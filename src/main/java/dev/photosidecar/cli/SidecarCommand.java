@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 /** The {@code photo-sidecar} command. Without a subcommand it serves. */
 @Command(name = "photo-sidecar", mixinStandardHelpOptions = true, versionProvider = SidecarCommand.Version.class,
         description = "Takes background photo uploads from phones and delivers them to your photo server.",
-        subcommands = {ServeCommand.class, DeviceCommand.class, UserCommand.class, JobsCommand.class,
+        subcommands = {ServeCommand.class, DeviceCommand.class, UserCommand.class, JobsCommand.class, NextcloudCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SidecarCommand implements Callable<Integer> {
     @Mixin
