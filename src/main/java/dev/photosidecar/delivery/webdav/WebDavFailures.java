@@ -33,6 +33,8 @@ final class WebDavFailures {
                     + "; user " + user + "'s storage on the host is full");
             case 429, 503 -> new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_UNAVAILABLE: " + said, null, wait);
             case 423 -> new DeliveryFailure(FailureKind.RETRYABLE, "LOCKED: " + said, null, wait);
+            // A folder that vanished or a file standing where a folder must go: fixable on the host, so retry.
+            case 404, 409 -> new DeliveryFailure(FailureKind.RETRYABLE, "PATH_CONFLICT: " + said, null, wait);
             case 400, 405, 414, 415, 422 -> new DeliveryFailure(FailureKind.PERMANENT, "REFUSED: " + said);
             default -> status >= 500
                     ? new DeliveryFailure(FailureKind.RETRYABLE, "HOST_ERROR: " + said, null, wait)

@@ -340,6 +340,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 .setConnectionManagerShared(true)
                 .setDefaultRequestConfig(requests)
                 .disableContentCompression()
+                // No cookies: every request authenticates on its own, and no session is shared between users.
+                .disableCookieManagement()
                 .setUserAgent("photo-sidecar");
     }
 
