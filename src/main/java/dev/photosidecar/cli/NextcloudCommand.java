@@ -45,6 +45,9 @@ public final class NextcloudCommand {
         @Option(names = "--occ", paramLabel = "COMMAND",
                 description = "run the commands with this occ, e.g. \"sudo -u www-data php /var/www/nextcloud/occ\"")
         String occ;
+        @Option(names = "--dry-run", description = "with --occ: print the full command lines instead of running them "
+                + "(a script to run elsewhere)")
+        boolean dryRun;
         @Option(names = "--new-secret", description = "make a new secret even if one exists")
         boolean newSecret;
         @Option(names = "--json", description = "print the commands as JSON")
@@ -57,6 +60,12 @@ public final class NextcloudCommand {
             ExAppIdentity identity = existing.isPresent() ? existing.get() : ExAppIdentity.create(cfg.dataDir());
             List<List<String>> commands = commands(manifest(), identity, port == null ? cfg.port() : port);
             PrintWriter out = spec.commandLine().getOut();
+            if (occ != null && dryRun) {
+                out.println("#!/bin/sh\nset -e");
+                commands.forEach(c -> out.println(occ + " " + shell(c)));
+                out.flush();
+                return 0;
+            }
             if (occ == null) {
                 if (json) {
                     Output.json(out, Map.of("commands", commands));
