@@ -1,6 +1,7 @@
 package dev.photosidecar;
 
 import dev.photosidecar.api.HttpApi;
+import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.ExAppSwitch;
@@ -92,8 +93,10 @@ public final class App implements AutoCloseable {
             Optional<HttpApi.ExAppMode> exAppMode = exApp.map(id -> new HttpApi.ExAppMode(id, exAppSwitch,
                     () -> new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100),
                     config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
+            SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
+            workers.reportTo(metrics);
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
-                    exAppMode)
+                    exAppMode, metrics)
                     .start(config.bind(), config.port());
             workers.start();
 

@@ -27,13 +27,13 @@ public final class HttpApi {
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
-                   java.util.Optional<ExAppMode> exAppMode) {
+                   java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics) {
         this.gate = new UploadGate(maxConcurrentUploads);
         exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
                 m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
         BearerAuth auth = new BearerAuth(devices);
-        UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal);
+        UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);
         EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
@@ -64,6 +64,7 @@ public final class HttpApi {
                 config.routes.post("/exapp/devices", x::enrollDevice);
             });
             config.routes.get("/readyz", health::ready);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
             config.routes.post("/v1/uploads/check", jobs::check);

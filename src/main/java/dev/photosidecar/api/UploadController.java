@@ -31,8 +31,11 @@ final class UploadController {
     private final JobLedger ledger;
     private final Spool spool;
     private final Runnable newJobSignal;
+    private final SidecarMetrics metrics;
 
-    UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal) {
+    UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal,
+                     SidecarMetrics metrics) {
+        this.metrics = metrics;
         this.gate = gate;
         this.auth = auth;
         this.ledger = ledger;
@@ -41,6 +44,15 @@ final class UploadController {
     }
 
     void upload(Context ctx) throws IOException {
+        try {
+            receive(ctx);
+        } catch (Problem p) {
+            metrics.uploadRefused(p.code());
+            throw p;
+        }
+    }
+
+    private void receive(Context ctx) throws IOException {
         gate.enter();
         try {
             Device device = auth.device(ctx);
@@ -91,6 +103,7 @@ final class UploadController {
             log.info("Received {} ({} bytes) as job {} from device {} ({})", job.filename(), job.size(), job.id(),
                     device.id(), device.userId());
             newJobSignal.run();
+            metrics.uploadAnswered("created", job.size());
             ctx.status(201).header("Location", "/v1/jobs/" + job.id()).json(JobView.of(job));
         } finally {
             gate.leave();
@@ -98,8 +111,9 @@ final class UploadController {
     }
 
     /** The key is known: the same bytes again are a replay (200, nothing stored), other bytes a conflict. */
-    private static void answerRepeat(Context ctx, Job existing, ReceivedUpload body) {
+    private void answerRepeat(Context ctx, Job existing, ReceivedUpload body) {
         if (existing.sameContent(body.size(), body.sha256())) {
+            metrics.uploadAnswered("replay", 0);
             ctx.status(200).header("Location", "/v1/jobs/" + existing.id()).json(JobView.of(existing));
             return;
         }

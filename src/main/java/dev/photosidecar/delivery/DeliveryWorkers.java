@@ -53,6 +53,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final UserPauses userPauses = new UserPauses();
     private final ToLongFunction<String> credentialVersion;
     private volatile java.util.function.BooleanSupplier enabled = () -> true;
+    private volatile DeliveryEvents events = DeliveryEvents.NONE;
 
     private final Semaphore freeWorkers;
     private final Object signal = new Object();
@@ -226,6 +227,7 @@ public final class DeliveryWorkers implements AutoCloseable {
             Delivered delivered = target.deliver(new DeliveryRequest(job, spool.pathOf(job.id()), path, firstCopy));
             if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag(), delivered.fileId())) {
                 spool.remove(job.id());
+                events.delivered(job, delivered, Duration.between(job.receivedAt(), clock.instant()));
                 log.info("Delivered job {} ({} bytes) to {}{}", job.id(), job.size(), delivered.remotePath(),
                         delivered.alreadyPresent() ? " (identical file was already there)" : "");
             } else {
@@ -243,6 +245,7 @@ public final class DeliveryWorkers implements AutoCloseable {
 
     private void onFailure(Job job, FailureKind kind, String reason, Throwable cause, Optional<Duration> retryAfter) {
         Instant now = clock.instant();
+        events.attemptFailed(job, kind, reason);
         if (stopping) {
             ledger.handBack(Optional.of(job.id()), owner, now, Optional.empty());
             return;
@@ -276,6 +279,11 @@ public final class DeliveryWorkers implements AutoCloseable {
             log.warn("Job {} attempt {} of {} failed, next at {}: {}", job.id(), job.attempts(),
                     retryPolicy.maxAttempts(), next, reason);
         }
+    }
+
+    /** Where outcomes are reported (metrics). */
+    public void reportTo(DeliveryEvents listener) {
+        this.events = listener;
     }
 
     /** Deliveries run only while {@code switchOn} says so (an ExApp that Nextcloud disabled waits). */

@@ -300,6 +300,15 @@ public final class JobLedger {
                 .mapTo(Integer.class).one()) > 0;
     }
 
+    /** When the oldest job still waiting for delivery was received. */
+    public Optional<Instant> oldestPendingReceivedAt() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT min(received_at) FROM jobs WHERE state IN ('pending', 'delivering')")
+                .map((rs, ctx) -> {
+                    long v = rs.getLong(1);
+                    return rs.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(v));
+                }).one());
+    }
+
     /** When the next pending job falls due, if any is waiting. */
     public Optional<Instant> nextDueAt() {
         return jdbi.withHandle(h -> h.createQuery("SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'")

@@ -1,0 +1,18 @@
+package dev.photosidecar.delivery;
+
+import dev.photosidecar.jobs.Job;
+import java.time.Duration;
+
+/** What the delivery workers report as they go: metrics listen here. */
+public interface DeliveryEvents {
+    DeliveryEvents NONE = new DeliveryEvents() {
+    };
+
+    /** A job landed and was verified, {@code latency} after it was received. */
+    default void delivered(Job job, Delivered delivered, Duration latency) {
+    }
+
+    /** An attempt did not land the file; {@code reason} starts with its stable code (HOST_ERROR, …). */
+    default void attemptFailed(Job job, FailureKind kind, String reason) {
+    }
+}
