@@ -6,6 +6,7 @@ import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.JobLog;
 import dev.photosidecar.jobs.JobPage;
 import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.spool.Spool;
@@ -70,7 +71,7 @@ final class JobController {
     void acknowledge(Context ctx) {
         Device device = auth.device(ctx);
         List<Job> done = ledger.acknowledge(device.id(), List.of(ctx.pathParam("id")));
-        done.forEach(j -> spool.remove(j.id()));
+        done.forEach(this::acknowledged);
         ctx.json(JobView.of(done.get(0)));
     }
 
@@ -78,13 +79,19 @@ final class JobController {
         Device device = auth.device(ctx);
         List<String> ids = JsonBodies.stringList(ctx, "ids");
         List<Job> done = ledger.acknowledge(device.id(), ids);
-        done.forEach(j -> spool.remove(j.id()));
+        done.forEach(this::acknowledged);
         ctx.json(Map.of("jobs", done.stream().map(JobView::of).toList()));
+    }
+
+    private void acknowledged(Job job) {
+        spool.remove(job.id());
+        JobLog.transition(job, job.remotePath().isPresent() ? "succeeded" : "failed", "acknowledged", "");
     }
 
     void retry(Context ctx) {
         Device device = auth.device(ctx);
         Job job = ledger.retry(device.id(), ctx.pathParam("id"));
+        JobLog.transition(job, "failed", "pending", "retried by the device");
         newJobSignal.run();
         ctx.json(JobView.of(job));
     }
@@ -93,6 +100,7 @@ final class JobController {
         Device device = auth.device(ctx);
         Job job = ledger.cancel(device.id(), ctx.pathParam("id"));
         spool.remove(job.id());
+        JobLog.transition(job, job.lastError().isPresent() ? "failed" : "pending", "cancelled", "by the device");
         // A half-done chunked upload on the host is removed in the background: the host may be slow or away.
         CompletableFuture.runAsync(() -> target.discard(job));
         ctx.json(JobView.of(job));

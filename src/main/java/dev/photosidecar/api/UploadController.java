@@ -7,6 +7,7 @@ import dev.photosidecar.jobs.DuplicateKeyException;
 import dev.photosidecar.jobs.Ids;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.JobLog;
 import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.jobs.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
@@ -75,7 +76,7 @@ final class UploadController {
                     spool.commit(body, known.id());
                     Optional<Job> revived = ledger.reviveFailed(device.id(), known.id());
                     if (revived.isPresent()) {
-                        log.info("Job {} failed before and was sent again; delivering it anew", known.id());
+                        JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again");
                         newJobSignal.run();
                         ctx.status(200).header("Location", "/v1/jobs/" + known.id()).json(JobView.of(revived.get()));
                         return;
@@ -100,8 +101,7 @@ final class UploadController {
                 spool.remove(jobId);
                 throw e;
             }
-            log.info("Received {} ({} bytes) as job {} from device {} ({})", job.filename(), job.size(), job.id(),
-                    device.id(), device.userId());
+            JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             ctx.status(201).header("Location", "/v1/jobs/" + job.id()).json(JobView.of(job));

@@ -4,6 +4,8 @@ import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.jobs.JobLog;
+import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.jobs.RetryPolicy;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
@@ -126,6 +128,7 @@ public final class DeliveryWorkers implements AutoCloseable {
                 int free = freeWorkers.availablePermits();
                 List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease, userPauses.pausedUsers());
                 for (Job job : claimed) {
+                    JobLog.transition(job, JobState.PENDING, JobState.DELIVERING, "attempt " + job.attempts());
                     freeWorkers.acquireUninterruptibly();
                     workers.execute(() -> {
                         try {
@@ -211,12 +214,14 @@ public final class DeliveryWorkers implements AutoCloseable {
             // Deliveries interrupted by crashes also count; a job that keeps killing its worker must end.
             ledger.markFailed(job.id(), owner, "gave up after " + (job.attempts() - 1) + " attempts"
                     + job.lastError().map(e -> "; last error: " + e).orElse(""));
+            JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, "gave up after " + (job.attempts() - 1) + " attempts");
 
             return;
         }
         if (ledger.olderSiblingInDelivery(job)) {
             // The other half of this Live Photo is landing now; its final name decides this one's.
             ledger.handBack(Optional.of(job.id()), owner, clock.instant().plusSeconds(1), Optional.empty());
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the other half of its Live Photo");
             return;
         }
         try {
@@ -228,8 +233,8 @@ public final class DeliveryWorkers implements AutoCloseable {
             if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag(), delivered.fileId())) {
                 spool.remove(job.id());
                 events.delivered(job, delivered, Duration.between(job.receivedAt(), clock.instant()));
-                log.info("Delivered job {} ({} bytes) to {}{}", job.id(), job.size(), delivered.remotePath(),
-                        delivered.alreadyPresent() ? " (identical file was already there)" : "");
+                JobLog.transition(job, JobState.DELIVERING, JobState.SUCCEEDED, delivered.remotePath()
+                        + (delivered.alreadyPresent() ? " (an identical file was already there)" : ""));
             } else {
                 log.warn("Job {} was delivered to {} but its lease had been lost; it will be checked again",
                         job.id(), delivered.remotePath());
@@ -253,7 +258,10 @@ public final class DeliveryWorkers implements AutoCloseable {
         if (kind == FailureKind.PERMANENT || (kind.spendsAttempt() && !retryPolicy.allowsAnotherAttempt(job.attempts()))) {
             String error = kind == FailureKind.PERMANENT ? reason : reason + " (gave up after " + job.attempts() + " attempts)";
             if (ledger.markFailed(job.id(), owner, error)) {
-                log.warn("Job {} failed: {}", job.id(), error, cause);
+                JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, error);
+                if (cause != null) {
+                    log.debug("Job {} failed", job.id(), cause);
+                }
             }
             return;
         }
@@ -261,6 +269,7 @@ public final class DeliveryWorkers implements AutoCloseable {
             boolean wasOpen = breaker.isOpen();
             breaker.trip(now, reason, retryAfter);
             ledger.handBack(Optional.of(job.id()), owner, now, Optional.of(reason));
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the host, no attempt spent: " + reason);
             if (!wasOpen) {
                 log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", target.name(), reason,
                         breaker.nextProbeAt().orElse(now));
@@ -270,14 +279,14 @@ public final class DeliveryWorkers implements AutoCloseable {
         if (kind == FailureKind.USER_BLOCKED) {
             userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), reason);
             ledger.handBack(Optional.of(job.id()), owner, now.plus(UserPauses.PAUSE), Optional.of(reason));
-            log.warn("Pausing deliveries for user {}: {}", job.userId(), reason);
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "the user's deliveries pause, no attempt spent: " + reason);
             return;
         }
         Duration backoff = retryPolicy.delay(job.attempts(), random.getAsDouble());
         Instant next = now.plus(retryAfter.filter(r -> r.compareTo(backoff) > 0).orElse(backoff));
         if (ledger.reschedule(job.id(), owner, next, reason)) {
-            log.warn("Job {} attempt {} of {} failed, next at {}: {}", job.id(), job.attempts(),
-                    retryPolicy.maxAttempts(), next, reason);
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "attempt " + job.attempts() + " of "
+                    + retryPolicy.maxAttempts() + " failed, next at " + next + ": " + reason);
         }
     }
 
