@@ -148,6 +148,11 @@ public final class App implements AutoCloseable {
         return ledger;
     }
 
+    /** The HTTP API (tests compare its routes with the documentation). */
+    public HttpApi api() {
+        return api;
+    }
+
     /** The delivery workers (tests look at the host breaker through it). */
     public DeliveryWorkers workers() {
         return workers;

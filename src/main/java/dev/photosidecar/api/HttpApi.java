@@ -8,6 +8,7 @@ import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.JobLedger;
 import dev.photosidecar.spool.Spool;
 import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.time.Duration;
 import java.util.Map;
@@ -24,6 +25,7 @@ public final class HttpApi {
 
     private final Javalin app;
     private final UploadGate gate;
+    private final java.util.List<String> declared = new java.util.ArrayList<>();
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
@@ -55,33 +57,33 @@ public final class HttpApi {
             });
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
-            config.routes.get("/healthz", health::health);
+            route(config.routes, HandlerType.GET, "/healthz", health::health);
             exApp.ifPresent(x -> {
                 // AppAPI's lifecycle calls, and the USER route Nextcloud proxies for logged-in users.
-                config.routes.get("/heartbeat", x::heartbeat);
-                config.routes.post("/init", x::init);
-                config.routes.put("/enabled", x::enabled);
-                config.routes.post("/exapp/devices", x::enrollDevice);
+                route(config.routes, HandlerType.GET, "/heartbeat", x::heartbeat);
+                route(config.routes, HandlerType.POST, "/init", x::init);
+                route(config.routes, HandlerType.PUT, "/enabled", x::enabled);
+                route(config.routes, HandlerType.POST, "/exapp/devices", x::enrollDevice);
             });
-            config.routes.get("/readyz", health::ready);
-            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+            route(config.routes, HandlerType.GET, "/readyz", health::ready);
+            route(config.routes, HandlerType.GET, "/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
 
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
-            config.routes.post("/v1/uploads/check", jobs::check);
-            config.routes.put("/v1/uploads/{key}", uploads::upload);
-            config.routes.post("/v1/uploads/{key}", uploads::upload);
-            config.routes.get("/v1/uploads/{key}", jobs::getByKey);
+            route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", uploads::upload);
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", uploads::upload);
+            route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
 
-            config.routes.post("/v1/devices", enroll::enroll);
-            config.routes.post("/v1/login", enroll::startLogin);
-            config.routes.post("/v1/login/poll", enroll::pollLogin);
+            route(config.routes, HandlerType.POST, "/v1/devices", enroll::enroll);
+            route(config.routes, HandlerType.POST, "/v1/login", enroll::startLogin);
+            route(config.routes, HandlerType.POST, "/v1/login/poll", enroll::pollLogin);
 
-            config.routes.get("/v1/jobs", jobs::list);
-            config.routes.post("/v1/jobs/acknowledge", jobs::acknowledgeMany);
-            config.routes.get("/v1/jobs/{id}", jobs::get);
-            config.routes.delete("/v1/jobs/{id}", jobs::cancel);
-            config.routes.post("/v1/jobs/{id}/acknowledge", jobs::acknowledge);
-            config.routes.post("/v1/jobs/{id}/retry", jobs::retry);
+            route(config.routes, HandlerType.GET, "/v1/jobs", jobs::list);
+            route(config.routes, HandlerType.POST, "/v1/jobs/acknowledge", jobs::acknowledgeMany);
+            route(config.routes, HandlerType.GET, "/v1/jobs/{id}", jobs::get);
+            route(config.routes, HandlerType.DELETE, "/v1/jobs/{id}", jobs::cancel);
+            route(config.routes, HandlerType.POST, "/v1/jobs/{id}/acknowledge", jobs::acknowledge);
+            route(config.routes, HandlerType.POST, "/v1/jobs/{id}/retry", jobs::retry);
 
             config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> {
@@ -110,6 +112,17 @@ public final class HttpApi {
      */
     public record ExAppMode(dev.photosidecar.config.ExAppIdentity identity, dev.photosidecar.config.ExAppSwitch exAppSwitch,
                             Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
+    }
+
+    /** Declares one route, and remembers it for {@link #routes()}. */
+    private void route(io.javalin.config.RoutesConfig routes, HandlerType method, String path, io.javalin.http.Handler handler) {
+        declared.add(method.name() + " " + path);
+        routes.addHttpHandler(method, path, handler);
+    }
+
+    /** Every route this server declared, as "METHOD /path" (the API test compares them with docs/openapi.yaml). */
+    public java.util.List<String> routes() {
+        return java.util.List.copyOf(declared);
     }
 
     public HttpApi start(String bind, int port) {

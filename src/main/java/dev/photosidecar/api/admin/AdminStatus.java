@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,9 +126,6 @@ public final class AdminStatus {
     public record View(String generatedAt, int refreshSeconds, Health health, Breaker breaker, Map<String, Long> counts,
                        long totalJobs, JobItem oldestPending, Chart lastHour, Chart lastDay, Failed failed,
                        List<UserRow> users, List<DeviceRow> devices) {
-        Optional<JobItem> oldest() {
-            return Optional.ofNullable(oldestPending);
-        }
     }
 
     /** One health line: whether it is fine, a one-word state, and the details. */
