@@ -41,26 +41,6 @@ abstract class ByteSource {
         };
     }
 
-    static ByteSource of(byte[] bytes) {
-        return new ByteSource() {
-            @Override
-            long size() {
-                return bytes.length;
-            }
-
-            @Override
-            byte[] read(long position, int length) {
-                if (position < 0 || position >= bytes.length || length <= 0) {
-                    return new byte[0];
-                }
-                int n = (int) Math.min(length, bytes.length - position);
-                byte[] out = new byte[n];
-                System.arraycopy(bytes, (int) position, out, 0, n);
-                return out;
-            }
-        };
-    }
-
     /** The bytes from {@code offset}, {@code length} long (clipped to what exists). */
     ByteSource slice(long offset, long length) {
         ByteSource whole = this;

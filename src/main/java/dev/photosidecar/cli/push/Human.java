@@ -7,9 +7,10 @@ final class Human {
     private Human() {
     }
 
-    /** Decimal megabytes per second, as network speeds are quoted: "4.1 MB/s". */
+    /** Decimal megabytes per second, as network speeds are quoted: "112 MB/s", "4.1 MB/s", "0.35 MB/s". */
     static String rate(double bytesPerSecond) {
-        return String.format(Locale.ROOT, "%.1f MB/s", bytesPerSecond / 1e6);
+        double mb = bytesPerSecond / 1e6;
+        return String.format(Locale.ROOT, mb >= 10 ? "%.0f MB/s" : mb >= 1 ? "%.1f MB/s" : "%.2f MB/s", mb);
     }
 
     /** "850ms", "12.3s", "4m05s", "2h07m". */

@@ -23,13 +23,13 @@ import java.util.function.LongConsumer;
  * files, job reads and bulk acknowledgement. A refused token ends the whole push ({@link PushAbort}):
  * every further call would be refused too.
  */
-public final class SidecarClient {
+final class SidecarClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Short calls; an upload gets more time, by its size (see {@link #uploadTimeout}). */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     /** An HTTP answer with its JSON body ({@link MissingNode} when the body was not JSON). */
-    public record Answer(int status, HttpHeaders headers, JsonNode json) {
+    record Answer(int status, HttpHeaders headers, JsonNode json) {
         public Optional<String> header(String name) {
             return headers.firstValue(name);
         }
@@ -53,7 +53,7 @@ public final class SidecarClient {
     private final String token;
     private final HttpClient http;
 
-    public SidecarClient(URI server, String token) {
+    SidecarClient(URI server, String token) {
         this.server = server;
         this.token = token;
         // HTTP/1.1: the sidecar speaks no HTTP/2, and an h2c upgrade offer on every upload is wasted bytes.
@@ -64,12 +64,8 @@ public final class SidecarClient {
                 .build();
     }
 
-    public URI server() {
-        return server;
-    }
-
     /** {@code POST /v1/uploads/check} for at most 1000 keys: the ones the server knows, with their job's state. */
-    public Map<String, String> check(List<String> keys) {
+    Map<String, String> check(List<String> keys) {
         Answer a;
         try {
             a = send(request("/v1/uploads/check").timeout(CALL_TIMEOUT)
@@ -83,7 +79,7 @@ public final class SidecarClient {
                     + " for POST /v1/uploads/check); is --server right?");
         }
         Map<String, String> known = new LinkedHashMap<>();
-        a.json().path("known").fields().forEachRemaining(e -> known.put(e.getKey(), e.getValue().asText()));
+        a.json().path("known").properties().forEach(e -> known.put(e.getKey(), e.getValue().asText()));
         return known;
     }
 
@@ -106,7 +102,7 @@ public final class SidecarClient {
         return Duration.ofMinutes(2).plusSeconds(size / (256 * 1024));
     }
 
-    public Answer get(String path) throws IOException {
+    Answer get(String path) throws IOException {
         return send(request(path).timeout(CALL_TIMEOUT).GET().build());
     }
 
@@ -120,8 +116,10 @@ public final class SidecarClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
     }
 
+    /** {@code path} below the server URL, so that a sidecar behind a proxy at {@code https://host/sidecar/} works too. */
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(server.resolve(path)).header("Authorization", "Bearer " + token);
+        URI uri = server.resolve(path.startsWith("/") ? path.substring(1) : path);
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);
     }
 
     private Answer send(HttpRequest request) throws IOException {

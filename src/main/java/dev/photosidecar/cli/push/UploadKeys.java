@@ -18,10 +18,11 @@ import java.util.Base64;
  *       separators and names in Unicode NFC (macOS writes names decomposed), so {@code /mnt/a/Photos} and
  *       {@code /media/b/Photos} give the same keys.</li>
  *   <li><b>A changed file gets a new key</b> through its size or modification time, and is uploaded again
- *       instead of answering 409. Seconds, not nanoseconds: copies (FAT, SMB, {@code cp -p} to another file
- *       system) keep whole seconds but not always the fraction. A change that keeps both the size and the
- *       second is caught by the server, which answers 409 (reported as a conflict) instead of keeping the
- *       old bytes silently.</li>
+ *       as a new photo instead of answering 409. Whole seconds, not nanoseconds: copies (FAT, SMB,
+ *       {@code cp -p} to another file system) keep whole seconds but not always the fraction.</li>
+ *   <li>Like rsync's quick check, an edit that keeps both the size and the modification second goes unseen:
+ *       the key check reports the file as already there. Should that key still reach the server (a second
+ *       push racing this one), the server's 409 says so.</li>
  *   <li>The content is not hashed here: the check for a large library must not read every file.</li>
  * </ul>
  *

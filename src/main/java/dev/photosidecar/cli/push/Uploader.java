@@ -83,6 +83,9 @@ final class Uploader {
                 }
                 problem = a.problem();
                 pause = RetryAfter.parse(a.header("Retry-After"), clock).orElse(backoff(retries));
+            } catch (java.io.FileNotFoundException | NoSuchFileException gone) {
+                stats.finished(file, counted.get(), false);
+                return UploadResult.failed(file, "it was deleted during the push", retries);
             } catch (IOException e) {
                 problem = NetworkErrors.describe(e);
                 pause = backoff(retries);
