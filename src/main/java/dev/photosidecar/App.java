@@ -1,6 +1,8 @@
 package dev.photosidecar;
 
 import dev.photosidecar.api.HttpApi;
+import dev.photosidecar.api.admin.AdminRoutes;
+import dev.photosidecar.jobs.LedgerStats;
 import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.ExAppIdentity;
@@ -95,8 +97,10 @@ public final class App implements AutoCloseable {
                     config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
             SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
             workers.reportTo(metrics);
+            AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
+                    config.adminToken(), clock, workers::wake);
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
-                    exAppMode, metrics)
+                    exAppMode, metrics, admin)
                     .start(config.bind(), config.port());
             workers.start();
 

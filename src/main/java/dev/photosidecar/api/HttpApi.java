@@ -29,7 +29,8 @@ public final class HttpApi {
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
-                   java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics) {
+                   java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
+                   dev.photosidecar.api.admin.AdminRoutes admin) {
         this.gate = new UploadGate(maxConcurrentUploads);
         exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
@@ -84,6 +85,8 @@ public final class HttpApi {
             route(config.routes, HandlerType.DELETE, "/v1/jobs/{id}", jobs::cancel);
             route(config.routes, HandlerType.POST, "/v1/jobs/{id}/acknowledge", jobs::acknowledge);
             route(config.routes, HandlerType.POST, "/v1/jobs/{id}/retry", jobs::retry);
+
+            admin.register(config.routes);
 
             config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> {

@@ -7,7 +7,6 @@ import static dev.photosidecar.api.admin.Html.plural;
 import dev.photosidecar.config.Units;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Renders the admin pages as HTML. Every value that comes from the ledger or a request goes through
@@ -15,9 +14,9 @@ import java.util.Locale;
  * the two must change together: each section's body is replaced as a whole.
  */
 final class StatusPage {
-    /** The states in the order the page shows them. */
-    static final List<String> STATES = List.of("pending", "delivering", "succeeded", "failed", "acknowledged", "cancelled",
-            "receiving");
+    /** The states of the live queue, shown large, then the finished (and the unused) ones, shown small. */
+    static final List<String> PRIMARY = List.of("pending", "delivering", "succeeded", "failed");
+    static final List<String> SECONDARY = List.of("acknowledged", "cancelled", "receiving");
 
     private final String cssUrl;
     private final String jsUrl;
@@ -41,8 +40,8 @@ final class StatusPage {
                   <div class="brand"><img src="%s" alt="" width="28" height="28"><div><h1>Photo Upload Sidecar</h1>\
                 <p class="sub">Status</p></div></div>
                   <div class="top-right">
-                    <p class="refresh" id="refresh" aria-live="polite">Updated <time id="generated" datetime="%s" title="%s">%s</time>\
-                 <span class="every">· every %d s</span></p>
+                    <p class="refresh" id="refresh"><span id="refresh-text">Updated <time id="generated" datetime="%s" title="%s">%s</time>\
+                <span class="every"> · every %d s</span></span></p>
                     <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="%s">\
                 <button type="submit" class="btn ghost small">Sign out</button></form>
                   </div>
@@ -50,12 +49,12 @@ final class StatusPage {
                 <main id="status" data-refresh-seconds="%d">
                 """.formatted(esc(iconUrl), esc(v.generatedAt()), esc(Html.utc(now)), "just now", v.refreshSeconds(),
                 esc(csrf), v.refreshSeconds()));
-        section(b, "health", "Health", "", health(v, now));
         section(b, "queue", "Queue", "<span class=\"count-total\" data-total>" + plural(v.totalJobs(), "job", "jobs")
                 + "</span>", queue(v, now));
-        section(b, "throughput", "Deliveries", "", charts(v, now));
+        section(b, "health", "Health", "", health(v, now));
         section(b, "failed", "Failed jobs", "<span class=\"badge" + (v.failed().total() > 0 ? " bad" : "")
                 + "\" data-failed-total>" + v.failed().total() + "</span>", failed(v, now, csrf));
+        section(b, "throughput", "Deliveries", "", charts(v, now));
         section(b, "users", "Users", "", users(v, now));
         section(b, "devices", "Devices", "", devices(v, now));
         b.append("""
@@ -124,13 +123,16 @@ final class StatusPage {
     }
 
     static String queue(AdminStatus.View v, Instant now) {
-        StringBuilder b = new StringBuilder("<div class=\"counts\">");
-        for (String s : STATES) {
-            long n = v.counts().getOrDefault(s, 0L);
-            b.append("<div class=\"count st-").append(s).append(n == 0 ? " zero" : "").append("\"><span class=\"n\" data-count=\"")
-                    .append(s).append("\">").append(n).append("</span><span class=\"label\">").append(s).append("</span></div>");
+        StringBuilder b = new StringBuilder();
+        for (List<String> group : List.of(PRIMARY, SECONDARY)) {
+            b.append("<div class=\"counts ").append(group == PRIMARY ? "primary" : "secondary").append("\">");
+            for (String s : group) {
+                long n = v.counts().getOrDefault(s, 0L);
+                b.append("<div class=\"count st-").append(s).append(n == 0 ? " zero" : "").append("\"><span class=\"n\" data-count=\"")
+                        .append(s).append("\">").append(n).append("</span><span class=\"label\">").append(s).append("</span></div>");
+            }
+            b.append("</div>");
         }
-        b.append("</div>");
         AdminStatus.JobItem j = v.oldestPending();
         if (j == null) {
             b.append("<div class=\"oldest none\" data-oldest=\"\"><h3>Oldest pending</h3><p class=\"muted\">Nothing is waiting.</p></div>");
@@ -169,7 +171,7 @@ final class StatusPage {
         double gap = n > 30 ? 0.24 : 0.3;
         b.append("<div class=\"plot\"><span class=\"ymax\">").append(c.max() == 0 ? "" : c.max() + " " + per).append("</span>")
                 .append("<svg viewBox=\"0 0 ").append(n).append(" 100\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"")
-                .append(esc(title + ": " + c.jobs() + " delivered")).append("\">")
+                .append(esc(title + ": " + c.jobs() + " delivered")).append("\" data-seconds=\"").append(c.bucketSeconds()).append("\">")
                 .append("<line class=\"grid\" x1=\"0\" y1=\"0\" x2=\"").append(n).append("\" y2=\"0\" vector-effect=\"non-scaling-stroke\"/>")
                 .append("<line class=\"grid\" x1=\"0\" y1=\"50\" x2=\"").append(n).append("\" y2=\"50\" vector-effect=\"non-scaling-stroke\"/>")
                 .append("<line class=\"base\" x1=\"0\" y1=\"100\" x2=\"").append(n).append("\" y2=\"100\" vector-effect=\"non-scaling-stroke\"/>");
@@ -182,7 +184,7 @@ final class StatusPage {
             Instant start = Instant.parse(bar.start());
             b.append("<rect class=\"bar").append(i == n - 1 ? " now" : "").append("\" x=\"").append(fmt(i + gap / 2))
                     .append("\" y=\"").append(fmt(100 - h)).append("\" width=\"").append(fmt(1 - gap)).append("\" height=\"")
-                    .append(fmt(h)).append("\" data-start=\"").append(esc(bar.start())).append("\" data-jobs=\"").append(bar.jobs())
+                    .append(fmt(h)).append("\" data-start=\"").append(esc(bar.start())).append("\" data-jobs=\"").append(bar.jobs()).append("\" data-bytes=\"").append(bar.bytes())
                     .append("\"><title>").append(esc(Html.hm(start) + "–" + Html.hm(start.plusSeconds(c.bucketSeconds()))
                             + " UTC: " + bar.jobs() + " delivered, " + Units.formatBytes(bar.bytes())
                             + (i == n - 1 ? " (so far)" : ""))).append("</title></rect>");
@@ -279,9 +281,9 @@ final class StatusPage {
         return "<time datetime=\"" + esc(iso) + "\" title=\"" + esc(Html.utc(Instant.parse(iso))) + "\">" + esc(text) + "</time>";
     }
 
+    /** A coordinate with at most two decimals and no trailing zeros, as admin.js writes it. */
     private static String fmt(double d) {
-        String s = String.format(Locale.ROOT, "%.2f", d);
-        return s.endsWith(".00") ? s.substring(0, s.length() - 3) : s;
+        return java.math.BigDecimal.valueOf(Math.round(d * 100), 2).stripTrailingZeros().toPlainString();
     }
 
     // ---- the sign-in page -----------------------------------------------------------------------------
