@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Builds request URLs from a base URL and path segments, percent-encoding every segment itself. */
-final class DavPaths {
+public final class DavPaths {
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private DavPaths() {
@@ -14,7 +14,7 @@ final class DavPaths {
      * One segment, with everything but RFC 3986's unreserved characters percent-encoded: spaces, '#',
      * '?', '%', '+' and all of Unicode are safe in photo names that way.
      */
-    static String encodeSegment(String segment) {
+    public static String encodeSegment(String segment) {
         StringBuilder sb = new StringBuilder();
         for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xFF;
@@ -29,9 +29,19 @@ final class DavPaths {
     }
 
     /** The user's root: the configured base with {user} filled in. Ends with '/'. */
-    static String userRoot(String baseUrl, String user) {
+    public static String userRoot(String baseUrl, String user) {
         String root = baseUrl.replace("{user}", encodeSegment(user));
         return root.endsWith("/") ? root : root + "/";
+    }
+
+    /** The host's root URL ending in '/': everything before /remote.php/, or the URL's origin. */
+    public static String serverRoot(String baseUrl) {
+        int remote = baseUrl.indexOf("/remote.php/");
+        if (remote >= 0) {
+            return baseUrl.substring(0, remote + 1);
+        }
+        java.net.URI uri = java.net.URI.create(baseUrl.replace("{user}", "_"));
+        return uri.getScheme() + "://" + uri.getRawAuthority() + "/";
     }
 
     static String folder(String root, List<String> folders) {

@@ -39,12 +39,7 @@ final class HostDetector {
 
     /** The server root of a WebDAV URL: everything before /remote.php/, or the URL's origin. */
     static String serverRootOf(String baseUrl) {
-        int remote = baseUrl.indexOf("/remote.php/");
-        if (remote >= 0) {
-            return baseUrl.substring(0, remote + 1);
-        }
-        java.net.URI uri = java.net.URI.create(baseUrl.replace("{user}", "_"));
-        return uri.getScheme() + "://" + uri.getRawAuthority() + "/";
+        return DavPaths.serverRoot(baseUrl);
     }
 
     HostFacts facts() {
