@@ -215,7 +215,7 @@
   }
 
   function action(j, name, label, css) {
-    return el('form', { method: 'post', action: '/admin/jobs/' + encodeURIComponent(j.id) + '/' + name, 'class': 'job-action',
+    return el('form', { method: 'post', action: 'admin/jobs/' + encodeURIComponent(j.id) + '/' + name, 'class': 'job-action',
       'data-action': name, 'data-job': j.id, 'data-filename': j.filename },
       el('input', { type: 'hidden', name: 'csrf', value: csrf }),
       el('button', { type: 'submit', 'class': css }, label));
@@ -330,10 +330,10 @@
     if (busy) return;
     busy = true;
     setRefreshState('loading');
-    fetch('/admin/status.json', { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' })
+    fetch('admin/status.json', { credentials: 'same-origin', headers: { Accept: 'application/json' }, cache: 'no-store' })
       .then(function (r) {
         if (r.status === 401) {
-          window.location.assign('/admin/login');
+          window.location.reload();
           throw new Error('signed out');
         }
         if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -396,7 +396,7 @@
       })
       .then(function (res) {
         if (res.status === 401 && !(res.body.error && /CSRF/.test(res.body.error.message))) {
-          window.location.assign('/admin/login');
+          window.location.reload();
           return;
         }
         if (!res.ok) {

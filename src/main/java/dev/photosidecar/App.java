@@ -1,6 +1,7 @@
 package dev.photosidecar;
 
 import dev.photosidecar.api.HttpApi;
+import dev.photosidecar.api.AppApiAuth;
 import dev.photosidecar.api.admin.AdminRoutes;
 import dev.photosidecar.jobs.LedgerStats;
 import dev.photosidecar.api.SidecarMetrics;
@@ -98,7 +99,8 @@ public final class App implements AutoCloseable {
             SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
             workers.reportTo(metrics);
             AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
-                    config.adminToken(), clock, workers::wake);
+                    config.adminToken(), clock, workers::wake,
+                    exApp.<AdminRoutes.ProxiedAdmin>map(id -> new AppApiAuth(id)::proxiedUser).orElse(AdminRoutes.ProxiedAdmin.NONE));
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
                     exAppMode, metrics, admin)
                     .start(config.bind(), config.port());

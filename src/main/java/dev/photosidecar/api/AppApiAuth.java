@@ -6,17 +6,38 @@ import dev.photosidecar.config.ExAppIdentity;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * Checks a call from Nextcloud's AppAPI: the right {@code EX-APP-ID}, an {@code EX-APP-VERSION}, and
  * {@code AUTHORIZATION-APP-API: base64(user:secret)} with our secret (compared in constant time).
  * Returns the user the call is made for; empty for system calls.
  */
-final class AppApiAuth {
+public final class AppApiAuth {
     private final ExAppIdentity identity;
 
-    AppApiAuth(ExAppIdentity identity) {
+    public AppApiAuth(ExAppIdentity identity) {
         this.identity = identity;
+    }
+
+    /**
+     * The Nextcloud user a call was proxied for, when it carries AppAPI's headers; empty when it carries none
+     * (a direct call, which the admin page answers with its own sign-in). A call with AppAPI headers that do not
+     * verify, or a system call with no user, is refused: nobody gets the page by sending half the headers.
+     *
+     * <p>That the user is an admin is Nextcloud's check, not ours: the manifest declares the {@code admin} route
+     * with access level 2 (ADMIN), and AppAPI proxies it only for members of the admin group. Only Nextcloud
+     * knows the app secret, so a verified call is one it proxied.
+     */
+    public Optional<String> proxiedUser(Context ctx) {
+        if (ctx.header("AUTHORIZATION-APP-API") == null) {
+            return Optional.empty();
+        }
+        String user = verify(ctx);
+        if (user.isBlank()) {
+            throw refused("the call names no Nextcloud user");
+        }
+        return Optional.of(user);
     }
 
     String verify(Context ctx) {

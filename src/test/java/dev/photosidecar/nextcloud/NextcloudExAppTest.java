@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.photosidecar.Main;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,19 +42,12 @@ class NextcloudExAppTest {
                 "SIDECAR_WEBDAV_URL", nc.url(), "SIDECAR_PATH_TEMPLATE", folder + "/{yyyy}/{filename}",
                 "SIDECAR_MAX_ATTEMPTS", "1000", "SIDECAR_RETRY_INITIAL_DELAY", "1s", "SIDECAR_RETRY_MAX_DELAY", "1s"))) {
             // The sidecar started before its registration: it is not an ExApp yet. Register, then restart it as one.
-            StringWriter out = new StringWriter();
-            assertThat(Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "nextcloud", "register",
-                    "--config", config.toString(), "--nextcloud-url", nc.url(), "--sidecar-host", "127.0.0.1")).isZero();
-            assertThat(out.toString()).contains("occ 'app_api:app:register' 'photo_sidecar'");
+            assertThat(ExAppRegistration.prepare(nc, config)).contains("occ 'app_api:app:register' 'photo_sidecar'");
         }
         try (TestSidecar s = TestSidecar.start(data, Map.of("SIDECAR_PORT", String.valueOf(port), "SIDECAR_TARGET", "nextcloud",
                 "SIDECAR_WEBDAV_URL", nc.url(), "SIDECAR_PATH_TEMPLATE", folder + "/{yyyy}/{filename}",
                 "SIDECAR_MAX_ATTEMPTS", "1000", "SIDECAR_RETRY_INITIAL_DELAY", "1s", "SIDECAR_RETRY_MAX_DELAY", "1s"))) {
-            StringWriter out = new StringWriter();
-            int exit = Main.run(new PrintWriter(out, true), new PrintWriter(out, true), "nextcloud", "register",
-                    "--config", config.toString(), "--nextcloud-url", nc.url(), "--sidecar-host", "127.0.0.1",
-                    "--occ", nc.occ().orElseThrow());
-            assertThat(exit).as(out.toString()).isZero();
+            ExAppRegistration.register(nc, config);
             assertThat(occOutput(nc, "app_api:app:list")).contains("photo_sidecar").contains("[enabled]");
 
             // A phone enrolls through Nextcloud's proxy with the user's app password, and uploads straight here.

@@ -48,12 +48,32 @@ class PluginManifestTest {
     }
 
     @Test
-    void theRouteRegexMatchesTheSidecarsPathAsAppApiMatchesIt() throws Exception {
-        JsonNode route = JSON.readTree(Files.readString(ROOT.resolve("plugin-manifest.json"))).path("routes").get(0);
-        // AppAPI: preg_match('/' . url . '/i', path), with the path after /proxy/photo_sidecar/.
-        Pattern p = Pattern.compile(route.path("url").asText().replace("\\/", "/"), Pattern.CASE_INSENSITIVE);
-        assertThat(p.matcher("exapp/devices").find()).isTrue();
-        assertThat(p.matcher("exapp/devices/../../v1/jobs").find()).isFalse();
-        assertThat(p.matcher("v1/uploads/x").find()).isFalse();
+    void theRouteRegexesMatchTheSidecarsPathsAsAppApiMatchesThem() throws Exception {
+        JsonNode routes = JSON.readTree(Files.readString(ROOT.resolve("plugin-manifest.json"))).path("routes");
+        assertThat(routes).hasSize(2);
+        Pattern devices = appApiPattern(routes.get(0));
+        assertThat(routes.get(0).path("access_level").asInt()).as("any logged-in user enrolls a phone").isEqualTo(1);
+        assertThat(devices.matcher("exapp/devices").find()).isTrue();
+        assertThat(devices.matcher("exapp/devices/../../v1/jobs").find()).isFalse();
+        assertThat(devices.matcher("v1/uploads/x").find()).isFalse();
+
+        // The status page is for Nextcloud's admins only, and only the page's own paths.
+        Pattern admin = appApiPattern(routes.get(1));
+        assertThat(routes.get(1).path("access_level").asInt()).as("ADMIN").isEqualTo(2);
+        assertThat(routes.get(1).path("verb").asText()).isEqualTo("GET,POST");
+        for (String ok : new String[] {"admin", "admin/status.json", "admin/assets/admin.css", "admin/jobs/2abcdefgh7/retry",
+                "admin/jobs/abc/cancel"}) {
+            assertThat(admin.matcher(ok).find()).as(ok).isTrue();
+        }
+        for (String no : new String[] {"administrator", "admin/../v1/jobs", "admin/./x", "admin/assets/../../v1/jobs", "admin//x",
+                "v1/jobs", "exapp/devices", "x/admin", "admin/jobs/a b"}) {
+            assertThat(admin.matcher(no).find()).as(no).isFalse();
+        }
+        assertThat(devices.matcher("admin").find()).isFalse();
+    }
+
+    /** AppAPI: preg_match('/' . url . '/i', path), with the path after /proxy/photo_sidecar/. */
+    private static Pattern appApiPattern(JsonNode route) {
+        return Pattern.compile(route.path("url").asText().replace("\\/", "/"), Pattern.CASE_INSENSITIVE);
     }
 }

@@ -144,6 +144,16 @@ public final class AdminAuth {
         return Optional.of(new Session(id, b64(mac("csrf:" + id)), expires));
     }
 
+    /**
+     * The session of a Nextcloud admin whose call AppAPI proxied. Nextcloud vouches for the user on every call,
+     * so nothing is stored; the CSRF token is still required for actions (an HMAC of the user under this
+     * process's key), so that a page elsewhere cannot make an admin's browser post through the proxy.
+     */
+    public Session nextcloudSession(String user) {
+        String id = "nextcloud:" + user;
+        return new Session(id, b64(mac("csrf:" + id)), now().plus(SESSION_TTL));
+    }
+
     /** Ends the session behind this cookie value, if there is one. */
     public void logout(String cookieValue) {
         session(cookieValue).ifPresent(s -> sessions.remove(s.id()));

@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  * its CSRF token (header {@code X-CSRF-Token}, or form field {@code csrf}). A form post is answered with a
  * 303 back to the page, anything else with JSON. Without {@code SIDECAR_ADMIN_TOKEN} every admin path answers
  * {@code 404 NOT_FOUND} saying how to turn the page on. Errors are the API's JSON errors.
+ *
+ * <p>In ExApp mode the same paths are also Nextcloud's ADMIN route {@code admin}: Nextcloud shows the page at
+ * {@code /index.php/apps/app_api/proxy/photo_sidecar/admin} to its admins, and proxies each call here with
+ * AppAPI's headers. Such a call needs no sign-in (Nextcloud vouches for the admin) but its actions still need
+ * the CSRF token. That is why every link, form, fetch and redirect here is relative: the page must work under
+ * the proxy's prefix as well as at {@code /admin}.
  */
 public final class AdminRoutes {
     private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
@@ -62,6 +68,15 @@ public final class AdminRoutes {
     private final AdminStatus status;
     private final Map<String, Asset> assets = new LinkedHashMap<>();
     private final StatusPage page;
+    private final ProxiedAdmin proxiedAdmin;
+
+    /** The Nextcloud admin a call was proxied for by AppAPI (ExApp mode), or empty for a direct call. */
+    @FunctionalInterface
+    public interface ProxiedAdmin {
+        ProxiedAdmin NONE = ctx -> Optional.empty();
+
+        Optional<String> of(Context ctx);
+    }
 
     /**
      * @param ledger     for the job actions (any device's job)
@@ -72,25 +87,27 @@ public final class AdminRoutes {
      * @param adminToken {@code SIDECAR_ADMIN_TOKEN}; empty turns the page off
      * @param clock      the sidecar's clock
      * @param wake       wakes the delivery workers after a retry ({@code workers::wake})
+     * @param proxied    who AppAPI says a proxied call is for ({@link ProxiedAdmin#NONE} outside ExApp mode)
      */
     public AdminRoutes(JobLedger ledger, LedgerStats stats, Spool spool, DeliveryTarget target, Supplier<HostBreaker> breaker,
-                       Optional<String> adminToken, Clock clock, Runnable wake) {
+                       Optional<String> adminToken, Clock clock, Runnable wake, ProxiedAdmin proxied) {
         this.ledger = ledger;
         this.spool = spool;
         this.target = target;
         this.wake = wake;
+        this.proxiedAdmin = proxied;
         this.auth = new AdminAuth(adminToken, clock);
         this.status = new AdminStatus(stats, spool, target, breaker, clock);
         asset("admin.css", "text/css; charset=utf-8");
         asset("admin.js", "text/javascript; charset=utf-8");
         asset("icon.svg", "image/svg+xml");
-        this.page = new StatusPage(url("admin.css"), url("admin.js"), url("icon.svg"));
+        this.page = new StatusPage(assetPath("admin.css"), assetPath("admin.js"), assetPath("icon.svg"));
     }
 
     /** Declares the admin routes; call inside {@code Javalin.create(config -> …)} with {@code config.routes}. */
     public void register(RoutesConfig routes) {
         routes.get("/admin", this::page);
-        routes.get("/admin/", ctx -> redirect(ctx, "/admin"));
+        routes.get("/admin/", ctx -> redirect(ctx, "../admin"));
         routes.get("/admin/login", this::loginForm);
         routes.post("/admin/login", this::login);
         routes.post("/admin/logout", this::logout);
@@ -108,26 +125,26 @@ public final class AdminRoutes {
     // ---- pages ------------------------------------------------------------------------------------------
 
     void page(Context ctx) {
-        requireEnabled();
-        Optional<AdminAuth.Session> session = auth.session(ctx.cookie(AdminAuth.COOKIE));
-        if (session.isEmpty()) {
-            redirect(ctx, "/admin/login");
+        requireEnabled(ctx);
+        Optional<Viewer> viewer = viewer(ctx);
+        if (viewer.isEmpty()) {
+            redirect(ctx, "admin/login");
             return;
         }
-        html(ctx, 200, page.render(status.snapshot(), session.get().csrfToken()));
+        html(ctx, 200, page.render(status.snapshot(), viewer.get().session().csrfToken(), !viewer.get().viaNextcloud()));
     }
 
     void loginForm(Context ctx) {
-        requireEnabled();
-        if (auth.session(ctx.cookie(AdminAuth.COOKIE)).isPresent()) {
-            redirect(ctx, "/admin");
+        requireEnabled(ctx);
+        if (viewer(ctx).isPresent()) {
+            redirect(ctx, "../admin");
             return;
         }
         html(ctx, 200, page.login(null));
     }
 
     void login(Context ctx) {
-        requireEnabled();
+        requireEnabled(ctx);
         String client = ctx.ip();
         if (auth.loginBlocked(client)) {
             log.warn("Admin sign-in refused for {}: too many wrong tokens", client);
@@ -145,11 +162,11 @@ public final class AdminRoutes {
         }
         log.info("Admin signed in from {}", client);
         ctx.header("Set-Cookie", cookie(ctx, cookie.get(), AdminAuth.SESSION_TTL.toSeconds()));
-        redirect(ctx, "/admin");
+        redirect(ctx, "../admin");
     }
 
     void logout(Context ctx) {
-        requireEnabled();
+        requireEnabled(ctx);
         String cookie = ctx.cookie(AdminAuth.COOKIE);
         Optional<AdminAuth.Session> session = auth.session(cookie);
         // Only the page itself may sign out (a cross-site form cannot know the CSRF token).
@@ -158,14 +175,14 @@ public final class AdminRoutes {
             log.info("Admin signed out from {}", ctx.ip());
         }
         ctx.header("Set-Cookie", cookie(ctx, "", 0));
-        redirect(ctx, "/admin/login");
+        redirect(ctx, "login");
     }
 
     // ---- JSON -------------------------------------------------------------------------------------------
 
     void statusJson(Context ctx) {
-        requireEnabled();
-        if (!auth.bearerMatches(ctx.header("Authorization")) && auth.session(ctx.cookie(AdminAuth.COOKIE)).isEmpty()) {
+        requireEnabled(ctx);
+        if (!auth.bearerMatches(ctx.header("Authorization")) && viewer(ctx).isEmpty()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "sign in at /admin/login, or send Authorization: Bearer <admin token>");
         }
         noStore(ctx);
@@ -202,7 +219,7 @@ public final class AdminRoutes {
 
     private void done(Context ctx, Job job) {
         if (isForm(ctx) && ctx.header(AdminAuth.CSRF_HEADER) == null) {
-            redirect(ctx, "/admin");
+            redirect(ctx, "../../../admin"); // from /admin/jobs/{id}/{action}
             return;
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -217,15 +234,15 @@ public final class AdminRoutes {
 
     /** Bearer admin token, or a session with its CSRF token; otherwise 401. */
     private void authorizeAction(Context ctx) {
-        requireEnabled();
+        requireEnabled(ctx);
         if (auth.bearerMatches(ctx.header("Authorization"))) {
             return;
         }
-        Optional<AdminAuth.Session> session = auth.session(ctx.cookie(AdminAuth.COOKIE));
-        if (session.isEmpty()) {
+        Optional<Viewer> viewer = viewer(ctx);
+        if (viewer.isEmpty()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "sign in at /admin/login, or send Authorization: Bearer <admin token>");
         }
-        if (!auth.csrfMatches(session.get(), csrfFrom(ctx))) {
+        if (!auth.csrfMatches(viewer.get().session(), csrfFrom(ctx))) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "the CSRF token is missing or wrong; reload the status page");
         }
     }
@@ -241,7 +258,7 @@ public final class AdminRoutes {
     // ---- assets -----------------------------------------------------------------------------------------
 
     void asset(Context ctx) {
-        requireEnabled();
+        requireEnabled(ctx);
         Asset a = assets.get(ctx.pathParam("name"));
         if (a == null) {
             throw new Problem(ErrorCode.NOT_FOUND, "no such admin asset");
@@ -272,8 +289,9 @@ public final class AdminRoutes {
         }
     }
 
-    private String url(String name) {
-        return "/admin/assets/" + name + "?v=" + assets.get(name).hash();
+    /** An asset's path relative to {@code /admin/}, with its hash so that browsers may cache it for good. */
+    private String assetPath(String name) {
+        return "assets/" + name + "?v=" + assets.get(name).hash();
     }
 
     private record Asset(String contentType, byte[] bytes, String hash) {
@@ -281,10 +299,22 @@ public final class AdminRoutes {
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
-    private void requireEnabled() {
-        if (!auth.enabled()) {
+    private void requireEnabled(Context ctx) {
+        if (!auth.enabled() && proxiedAdmin.of(ctx).isEmpty()) {
             throw new Problem(ErrorCode.NOT_FOUND, "the admin page is disabled: set SIDECAR_ADMIN_TOKEN to turn it on");
         }
+    }
+
+    /** Who is looking: a Nextcloud admin through AppAPI's proxy, or a browser signed in with the admin token. */
+    private Optional<Viewer> viewer(Context ctx) {
+        Optional<String> nextcloudAdmin = proxiedAdmin.of(ctx);
+        if (nextcloudAdmin.isPresent()) {
+            return Optional.of(new Viewer(auth.nextcloudSession(nextcloudAdmin.get()), true));
+        }
+        return auth.session(ctx.cookie(AdminAuth.COOKIE)).map(s -> new Viewer(s, false));
+    }
+
+    private record Viewer(AdminAuth.Session session, boolean viaNextcloud) {
     }
 
     private static boolean isForm(Context ctx) {
@@ -305,9 +335,13 @@ public final class AdminRoutes {
         ctx.header("Cache-Control", "no-store");
     }
 
+    /**
+     * A 303 to a relative location. Set by hand: a servlet redirect would make it absolute with this server's
+     * host, which is wrong behind AppAPI's proxy (it follows redirects with the sidecar's own address).
+     */
     private static void redirect(Context ctx, String location) {
         noStore(ctx);
-        ctx.redirect(location, HttpStatus.SEE_OTHER);
+        ctx.status(HttpStatus.SEE_OTHER).header("Location", location);
     }
 
     /** The session cookie: HttpOnly, SameSite=Strict, only for /admin, Secure when the page came over HTTPS. */

@@ -30,10 +30,16 @@ final class StatusPage {
 
     // ---- the status page ----------------------------------------------------------------------------
 
-    String render(AdminStatus.View v, String csrf) {
+    /**
+     * The status page, served at {@code /admin} (or at {@code …/proxy/photo_sidecar/admin} through Nextcloud):
+     * its links are relative to that, so they start with {@code admin/}.
+     *
+     * @param signOut whether to offer "Sign out" (not to a Nextcloud admin, whose session is Nextcloud's)
+     */
+    String render(AdminStatus.View v, String csrf, boolean signOut) {
         Instant now = Instant.parse(v.generatedAt());
         StringBuilder b = new StringBuilder(16 * 1024);
-        head(b, "Status", csrf);
+        head(b, "Status", csrf, "admin/");
         b.append("""
                 <body class="status">
                 <header class="top">
@@ -42,13 +48,14 @@ final class StatusPage {
                   <div class="top-right">
                     <p class="refresh" id="refresh"><span id="refresh-text">Updated <time id="generated" datetime="%s" title="%s">%s</time>\
                 <span class="every"> · every %d s</span></span></p>
-                    <form method="post" action="/admin/logout"><input type="hidden" name="csrf" value="%s">\
-                <button type="submit" class="btn ghost small">Sign out</button></form>
+                    %s
                   </div>
                 </header>
                 <main id="status" data-refresh-seconds="%d">
-                """.formatted(esc(iconUrl), esc(v.generatedAt()), esc(Html.utc(now)), "just now", v.refreshSeconds(),
-                esc(csrf), v.refreshSeconds()));
+                """.formatted(esc("admin/" + iconUrl), esc(v.generatedAt()), esc(Html.utc(now)), "just now", v.refreshSeconds(),
+                signOut ? "<form method=\"post\" action=\"admin/logout\"><input type=\"hidden\" name=\"csrf\" value=\""
+                        + esc(csrf) + "\"><button type=\"submit\" class=\"btn ghost small\">Sign out</button></form>" : "",
+                v.refreshSeconds()));
         section(b, "queue", "Queue", "<span class=\"count-total\" data-total>" + plural(v.totalJobs(), "job", "jobs")
                 + "</span>", queue(v, now));
         section(b, "health", "Health", "", health(v, now));
@@ -66,7 +73,8 @@ final class StatusPage {
         return b.toString();
     }
 
-    private void head(StringBuilder b, String title, String csrf) {
+    /** @param base the way from the page to {@code /admin/}'s children: "admin/" from /admin, "" from /admin/login */
+    private void head(StringBuilder b, String title, String csrf, String base) {
         b.append("""
                 <!doctype html>
                 <html lang="en">
@@ -80,9 +88,9 @@ final class StatusPage {
             b.append("<meta name=\"csrf-token\" content=\"").append(esc(csrf)).append("\">\n");
         }
         b.append("<title>").append(esc(title)).append(" · Photo Upload Sidecar</title>\n")
-                .append("<link rel=\"icon\" href=\"").append(esc(iconUrl)).append("\" type=\"image/svg+xml\">\n")
-                .append("<link rel=\"stylesheet\" href=\"").append(esc(cssUrl)).append("\">\n")
-                .append("<script src=\"").append(esc(jsUrl)).append("\" defer></script>\n")
+                .append("<link rel=\"icon\" href=\"").append(esc(base + iconUrl)).append("\" type=\"image/svg+xml\">\n")
+                .append("<link rel=\"stylesheet\" href=\"").append(esc(base + cssUrl)).append("\">\n")
+                .append("<script src=\"").append(esc(base + jsUrl)).append("\" defer></script>\n")
                 .append("</head>\n");
     }
 
@@ -230,7 +238,7 @@ final class StatusPage {
     }
 
     private static void action(StringBuilder b, AdminStatus.JobItem j, String action, String label, String css, String csrf) {
-        b.append("<form method=\"post\" action=\"/admin/jobs/").append(esc(j.id())).append("/").append(action)
+        b.append("<form method=\"post\" action=\"admin/jobs/").append(esc(j.id())).append("/").append(action)
                 .append("\" class=\"job-action\" data-action=\"").append(action).append("\" data-job=\"").append(esc(j.id()))
                 .append("\" data-filename=\"").append(esc(j.filename())).append("\"><input type=\"hidden\" name=\"csrf\" value=\"")
                 .append(esc(csrf)).append("\"><button type=\"submit\" class=\"").append(css).append("\">").append(label)
@@ -290,12 +298,12 @@ final class StatusPage {
 
     String login(String message) {
         StringBuilder b = new StringBuilder(4096);
-        head(b, "Sign in", null);
+        head(b, "Sign in", null, "");
         b.append("""
                 <body class="login">
                 <main class="login-box">
                   <div class="brand"><img src="%s" alt="" width="36" height="36"><div><h1>Photo Upload Sidecar</h1><p class="sub">Admin sign-in</p></div></div>
-                  <form method="post" action="/admin/login" class="card">
+                  <form method="post" action="login" class="card">
                     <label for="token">Admin token</label>
                     <input id="token" name="token" type="password" autocomplete="current-password" required autofocus
                            spellcheck="false" autocapitalize="off">

@@ -331,7 +331,7 @@ class AdminStatusPageBrowserTest {
         timings.add("cancel click until the page shows it: " + ms(t7) + " ms");
 
         // ---- sign out ------------------------------------------------------------------------------------------
-        click(By.cssSelector("form[action='/admin/logout'] button"));
+        click(By.cssSelector("form[action='admin/logout'] button"));
         waitFor(10, d -> d.getCurrentUrl().endsWith("/admin/login"));
         driver.get(base + "/admin");
         waitFor(10, d -> d.getCurrentUrl().endsWith("/admin/login"));
