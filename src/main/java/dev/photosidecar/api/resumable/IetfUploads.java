@@ -93,7 +93,7 @@ public final class IetfUploads {
                 interim.put(IetfVersion.HEADER, version.wire());
                 interim.put("Upload-Limit", limit());
                 InterimResponse.send(ctx, 104, "Upload Resumption Supported", interim);
-                PartialStore.Appended appended = uploads.append(u, 0, ctx.req().getInputStream(), declared, Optional.empty());
+                PartialStore.Appended appended = uploads.append(u, 0, new RequestBody(ctx), declared, Optional.empty());
                 ctx.header("Location", PATH + u.id());
                 if (appended.cutShort()) {
                     throw cutShort(appended);
@@ -165,7 +165,7 @@ public final class IetfUploads {
                 }
                 PartialStore.Appended appended;
                 try {
-                    appended = uploads.append(u, offset, ctx.req().getInputStream(), declared, Optional.empty());
+                    appended = uploads.append(u, offset, new RequestBody(ctx), declared, Optional.empty());
                 } catch (OffsetMismatch m) {
                     ctx.header("Upload-Offset", String.valueOf(m.offset()));
                     version.putComplete(ctx, false);

@@ -148,7 +148,7 @@ public final class TusUploads {
     /** Appends the body at {@code offset} and finishes the upload when it reaches its length; returns the offset. */
     private long append(Context ctx, ResumableUpload u, Device device, long offset) throws IOException {
         Optional<byte[]> checksum = checksum(ctx.header("Upload-Checksum"));
-        InputStream body = ctx.req().getInputStream();
+        InputStream body = new RequestBody(ctx);
         PartialStore.Appended appended;
         try {
             appended = uploads.append(u, offset, body, ctx.req().getContentLengthLong(), checksum);
