@@ -175,6 +175,20 @@ class IetfResumableUploadTest {
     }
 
     @Test
+    void aCreationRefusedBeforeAnythingWasKeptLeavesNoUploadAndNoReceivingJob() throws Exception {
+        try (RawConnection c = new RawConnection(sidecar.port())) {
+            c.sendHead(creationHead("PUT", "asset-refused", 20, "?0") + "\r\nUpload-Length: 10");
+            assertThat(c.readHead().status()).isEqualTo(104);
+            c.sendBytes(new byte[20]);
+            RawConnection.Head fin = c.readHead();
+            assertThat(c.readBody(fin)).contains("CONTENT_LENGTH_MISMATCH");
+            assertThat(fin.status()).isEqualTo(400);
+        }
+        assertThat(sidecar.http().get("/v1/uploads/asset-refused", token).status()).isEqualTo(404);
+        assertThat(sidecar.app().resumable().unfinished()).isEmpty();
+    }
+
+    @Test
     void optionsAnswersTheLimitWithoutAToken() {
         Response r = sidecar.http().send("OPTIONS", "/v1/uploads/anything", null, Map.of(), null);
         assertThat(r.status()).isEqualTo(200);

@@ -93,7 +93,13 @@ public final class IetfUploads {
                 interim.put(IetfVersion.HEADER, version.wire());
                 interim.put("Upload-Limit", limit());
                 InterimResponse.send(ctx, 104, "Upload Resumption Supported", interim);
-                PartialStore.Appended appended = uploads.append(u, 0, new RequestBody(ctx), declared, Optional.empty());
+                PartialStore.Appended appended;
+                try {
+                    appended = uploads.append(u, 0, new RequestBody(ctx), declared, Optional.empty());
+                } catch (Problem p) {
+                    uploads.refusedAtCreation(u, p);
+                    throw p;
+                }
                 ctx.header("Location", PATH + u.id());
                 if (appended.cutShort()) {
                     throw cutShort(appended);

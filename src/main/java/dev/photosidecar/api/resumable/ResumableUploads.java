@@ -221,6 +221,16 @@ public final class ResumableUploads {
                 + now.size() + " bytes, SHA-256 " + now.sha256() + ")", Map.of("jobId", now.id()));
     }
 
+    /**
+     * The request that created the upload was refused before any of it was kept (too large, out of space,
+     * a body longer than announced): the upload goes too, so that no receiving job lingers for it.
+     */
+    void refusedAtCreation(ResumableUpload u, Problem why) {
+        if (partials.offset(u.id()) == 0) {
+            remove(u, "refused", why.getMessage());
+        }
+    }
+
     /** The client cancels the upload; the caller holds its lock. */
     void cancel(ResumableUpload u) {
         remove(u, "cancelled", "cancelled by the client");

@@ -71,7 +71,14 @@ public final class TusUploads {
                 boolean withBody = isOffsetStream(ctx.header("Content-Type"));
                 long offset = 0;
                 if (withBody) {
-                    offset = append(ctx, u, device, 0);
+                    try {
+                        offset = append(ctx, u, device, 0);
+                    } catch (Problem p) {
+                        if (p.code() != ErrorCode.KEY_CONFLICT && p.code() != ErrorCode.DIGEST_MISMATCH) {
+                            uploads.refusedAtCreation(u, p);
+                        }
+                        throw p;
+                    }
                 } else if (length == 0) {
                     uploads.finish(u, device);
                 }
