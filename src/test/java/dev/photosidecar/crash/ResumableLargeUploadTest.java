@@ -24,9 +24,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dresumable.bytes=N} changes the size (default 1 GiB), {@code -Dresumable.drops=N} the number of
  * drops per upload (default 4), {@code -Dresumable.seed=N} the random cut points.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResumableLargeUploadTest {
     private static final long SIZE = Long.getLong("resumable.bytes", 1L << 30);
     private static final int DROPS = Integer.getInteger("resumable.drops", 4);
@@ -47,15 +49,17 @@ class ResumableLargeUploadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-    Path temp;
+    static Path temp;
 
+    // One sidecar and one expected hash for both protocols: starting a JVM and hashing 1 GiB are the slow parts.
     private SidecarProcess sidecar;
     private SidecarProcess.Device device;
     private Path data;
+    private String expectedSha;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final Random random = new Random(SEED);
 
-    @BeforeEach
+    @BeforeAll
     void start() {
         data = temp.resolve("data");
         device = SidecarProcess.addDevice(data, "carol", "carol's phone on a train");
@@ -65,7 +69,7 @@ class ResumableLargeUploadTest {
         sidecar = SidecarProcess.start(env, List.of("-Xmx64m", "-XX:+ExitOnOutOfMemoryError"), temp.resolve("sidecar.log"));
     }
 
-    @AfterEach
+    @AfterAll
     void stop() throws IOException {
         if (sidecar != null) {
             sidecar.close();
@@ -94,11 +98,14 @@ class ResumableLargeUploadTest {
         return cuts;
     }
 
-    private static String expectedSha256() throws IOException {
-        try (GeneratedBody body = new GeneratedBody(SIZE)) {
-            body.transferTo(java.io.OutputStream.nullOutputStream());
-            return body.sha256();
+    private synchronized String expectedSha256() throws IOException {
+        if (expectedSha == null) {
+            try (GeneratedBody body = new GeneratedBody(SIZE)) {
+                body.transferTo(java.io.OutputStream.nullOutputStream());
+                expectedSha = body.sha256();
+            }
         }
+        return expectedSha;
     }
 
     private static GeneratedBody bodyFrom(long offset) {
