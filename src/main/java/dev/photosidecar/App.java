@@ -25,6 +25,10 @@ import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.Ids;
 import dev.photosidecar.jobs.JobLedger;
 import dev.photosidecar.jobs.RetryPolicy;
+import dev.photosidecar.api.resumable.ResumableExpiry;
+import dev.photosidecar.api.resumable.ResumableUploads;
+import dev.photosidecar.jobs.ResumableLedger;
+import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolSweep;
 import java.io.IOException;
@@ -49,10 +53,15 @@ public final class App implements AutoCloseable {
     private final DeliveryWorkers workers;
     private final HttpApi api;
     private final DeliveryTarget target;
+    private final ResumableUploads resumable;
+    private final ResumableExpiry resumableExpiry;
     private boolean closed;
 
     private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
-                DeliveryWorkers workers, HttpApi api, DeliveryTarget target) {
+                DeliveryWorkers workers, HttpApi api, DeliveryTarget target, ResumableUploads resumable,
+                ResumableExpiry resumableExpiry) {
+        this.resumable = resumable;
+        this.resumableExpiry = resumableExpiry;
         this.target = target;
         this.config = config;
         this.lock = lock;
@@ -76,6 +85,7 @@ public final class App implements AutoCloseable {
             }
             Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes());
             recoverSpool(spool, ledger);
+            PartialStore partials = new PartialStore(spool);
 
             CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
             Optional<ExAppIdentity> exApp = config.target() == TargetKind.NEXTCLOUD
@@ -101,12 +111,16 @@ public final class App implements AutoCloseable {
             AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
                     config.adminToken(), clock, workers::wake,
                     exApp.<AdminRoutes.ProxiedAdmin>map(id -> new AppApiAuth(id)::proxiedUser).orElse(AdminRoutes.ProxiedAdmin.NONE));
+            ResumableUploads resumable = new ResumableUploads(ledger, new ResumableLedger(jdbi, clock), spool, partials, clock,
+                    config.resumableExpiry(), workers::wake, metrics);
+            resumable.recover();
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
-                    exAppMode, metrics, admin)
+                    exAppMode, metrics, admin, resumable)
                     .start(config.bind(), config.port());
+            ResumableExpiry expiry = new ResumableExpiry(resumable);
             workers.start();
 
-            App app = new App(config, lock, ledger, devices, workers, api, target);
+            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry);
             app.announce(target, spool, exApp, exAppSwitch);
             return app;
         } catch (RuntimeException e) {
@@ -164,6 +178,11 @@ public final class App implements AutoCloseable {
         return workers;
     }
 
+    /** Resumable uploads (tests run their expiry after moving the clock). */
+    public ResumableUploads resumable() {
+        return resumable;
+    }
+
     public DeviceRegistry devices() {
         return devices;
     }
@@ -187,6 +206,7 @@ public final class App implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.close();
+        resumableExpiry.close();
         api.stop();
         if (target instanceof AutoCloseable closeable) {
             try {

@@ -7,14 +7,14 @@ import dev.photosidecar.jobs.DeviceRegistry;
 import io.javalin.http.Context;
 
 /** Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401. */
-final class BearerAuth {
+public final class BearerAuth {
     private final DeviceRegistry devices;
 
     BearerAuth(DeviceRegistry devices) {
         this.devices = devices;
     }
 
-    Device device(Context ctx) {
+    public Device device(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this call needs Authorization: Bearer <device token>");

@@ -30,13 +30,17 @@ public final class HttpApi {
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
                    java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
-                   dev.photosidecar.api.admin.AdminRoutes admin) {
+                   dev.photosidecar.api.admin.AdminRoutes admin,
+                   dev.photosidecar.api.resumable.ResumableUploads resumable) {
         this.gate = new UploadGate(maxConcurrentUploads);
         exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
                 m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
         BearerAuth auth = new BearerAuth(devices);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
+        uploads.onReceiving(resumable::supersedeByPlainUpload);
+        dev.photosidecar.api.resumable.IetfUploads ietf = new dev.photosidecar.api.resumable.IetfUploads(resumable, gate, auth);
+        dev.photosidecar.api.resumable.TusUploads tus = new dev.photosidecar.api.resumable.TusUploads(resumable, gate, auth);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);
         EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
@@ -71,9 +75,27 @@ public final class HttpApi {
 
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
             route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
-            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", uploads::upload);
-            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", uploads::upload);
+            // A request with the IETF resumable-upload headers creates a resumable upload; without, it is plain.
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", ctx -> {
+                if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
+            });
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", ctx -> {
+                if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
+            });
             route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
+            route(config.routes, HandlerType.OPTIONS, "/v1/uploads/{key}", ietf::options);
+
+            // Resumable uploads: the IETF draft's upload resource, and tus 1.0.
+            route(config.routes, HandlerType.HEAD, "/v1/resumable/{id}", ietf::head);
+            route(config.routes, HandlerType.PATCH, "/v1/resumable/{id}", ietf::patch);
+            route(config.routes, HandlerType.DELETE, "/v1/resumable/{id}", ietf::delete);
+            route(config.routes, HandlerType.OPTIONS, "/v1/resumable/{id}", ietf::options);
+            route(config.routes, HandlerType.OPTIONS, "/v1/tus/", tus::options);
+            route(config.routes, HandlerType.POST, "/v1/tus/", tus::create);
+            route(config.routes, HandlerType.HEAD, "/v1/tus/{id}", tus::head);
+            route(config.routes, HandlerType.PATCH, "/v1/tus/{id}", tus::patch);
+            route(config.routes, HandlerType.DELETE, "/v1/tus/{id}", tus::delete);
+            route(config.routes, HandlerType.OPTIONS, "/v1/tus/{id}", tus::options);
 
             route(config.routes, HandlerType.POST, "/v1/devices", enroll::enroll);
             route(config.routes, HandlerType.POST, "/v1/login", enroll::startLogin);

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /** A job as the API shows it: the contract's fields, times as ISO-8601 instants, absent values as null. */
-record JobView(
+public record JobView(
         String id,
         String key,
         String state,
@@ -25,7 +25,7 @@ record JobView(
         String remoteFileId,
         String deliveredAt) {
 
-    static JobView of(Job j) {
+    public static JobView of(Job j) {
         return new JobView(j.id(), j.key(), j.state().wire(), j.filename(), j.resourceType().wire(),
                 j.assetId().orElse(null), j.contentType(), j.size(), j.sha256(), iso(j.createdAt()), iso(j.receivedAt()),
                 j.attempts(), j.nextAttemptAt().map(JobView::iso).orElse(null), j.lastError().orElse(null),

@@ -72,7 +72,7 @@ public final class SidecarMetrics implements DeliveryEvents {
     }
 
     /** An upload was answered: {@code outcome} is created, replay or conflict. */
-    void uploadAnswered(String outcome, long bytes) {
+    public void uploadAnswered(String outcome, long bytes) {
         Counter.builder("sidecar_uploads").description("uploads by outcome").tag("outcome", outcome).register(registry).increment();
         if (outcome.equals("created")) {
             bytesIn.increment(bytes);
@@ -80,9 +80,19 @@ public final class SidecarMetrics implements DeliveryEvents {
     }
 
     /** An upload was refused with an error code. */
-    void uploadRefused(ErrorCode code) {
+    public void uploadRefused(ErrorCode code) {
         Counter.builder("sidecar_uploads").description("uploads by outcome").tag("outcome", code.name().toLowerCase(Locale.ROOT))
                 .register(registry).increment();
+    }
+
+    /** An unfinished resumable upload was removed: {@code cause} is expired, cancelled or superseded. */
+    public void resumableRemoved(String cause) {
+        Counter.builder("sidecar_resumable_removed").description("unfinished resumable uploads removed, by cause")
+                .tag("cause", cause).register(registry).increment();
+        if (cause.equals("expired")) {
+            Counter.builder("sidecar_resumable_expired").description("unfinished resumable uploads removed after their expiry")
+                    .register(registry).increment();
+        }
     }
 
     @Override

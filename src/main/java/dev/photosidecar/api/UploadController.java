@@ -33,6 +33,7 @@ final class UploadController {
     private final Spool spool;
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
+    private volatile java.util.function.Consumer<Job> supersedeReceiving = job -> { };
 
     UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal,
                      SidecarMetrics metrics) {
@@ -42,6 +43,11 @@ final class UploadController {
         this.ledger = ledger;
         this.spool = spool;
         this.newJobSignal = newJobSignal;
+    }
+
+    /** What to do when a whole body arrives for a key whose resumable upload is unfinished (remove that upload). */
+    void onReceiving(java.util.function.Consumer<Job> supersede) {
+        this.supersedeReceiving = supersede;
     }
 
     void upload(Context ctx) throws IOException {
@@ -69,6 +75,16 @@ final class UploadController {
                         "more bytes followed the " + declared + " that Content-Length announced; nothing was kept");
             }
             Optional<Job> existing = ledger.findByKey(device.id(), key);
+            if (existing.isPresent() && existing.get().state() == JobState.RECEIVING) {
+                // The whole body wins over an unfinished resumable upload of the same key.
+                try {
+                    supersedeReceiving.accept(existing.get());
+                } catch (RuntimeException e) {
+                    body.discard();
+                    throw e;
+                }
+                existing = ledger.findByKey(device.id(), key);
+            }
             if (existing.isPresent()) {
                 Job known = existing.get();
                 if (known.state() == JobState.FAILED && known.sameContent(body.size(), body.sha256())) {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Admits uploads: at most {@code limit} are received at once (beyond that, 503 OVERLOADED), and once
  * shutdown begins none are (503 SHUTTING_DOWN) while those already running may finish.
  */
-final class UploadGate {
+public final class UploadGate {
     static final int RETRY_AFTER_OVERLOADED_SECONDS = 5;
     static final int RETRY_AFTER_SHUTDOWN_SECONDS = 30;
 
@@ -28,7 +28,7 @@ final class UploadGate {
     }
 
     /** Admits one upload or throws the 503 problem to send; every admitted upload must {@link #leave()}. */
-    void enter() {
+    public void enter() {
         if (!appEnabled.getAsBoolean()) {
             throw new Problem(ErrorCode.APP_DISABLED, "the Photo Upload Sidecar app is disabled in Nextcloud; "
                     + "uploads resume when an admin enables it");
@@ -47,7 +47,7 @@ final class UploadGate {
         }
     }
 
-    void leave() {
+    public void leave() {
         synchronized (this) {
             running.decrementAndGet();
             notifyAll();

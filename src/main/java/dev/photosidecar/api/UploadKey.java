@@ -5,13 +5,13 @@ import dev.photosidecar.Problem;
 import java.util.regex.Pattern;
 
 /** The client's stable name for one resource: 1–200 characters of {@code A-Z a-z 0-9 . _ ~ -}. */
-final class UploadKey {
+public final class UploadKey {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._~-]{1,200}");
 
     private UploadKey() {
     }
 
-    static String require(String key) {
+    public static String require(String key) {
         // "." and ".." match the character set but are dot-segments: URL normalisation would eat them.
         if (key == null || !KEY.matcher(key).matches() || key.equals(".") || key.equals("..")) {
             String shown = key == null ? "" : key.length() > 60 ? key.substring(0, 60) + "…" : key;
@@ -22,7 +22,7 @@ final class UploadKey {
     }
 
     /** Control characters made visible, so an error message can quote hostile input safely. */
-    static String printable(String s) {
+    public static String printable(String s) {
         StringBuilder sb = new StringBuilder();
         s.codePoints().forEach(cp -> {
             if (Character.isISOControl(cp)) {

@@ -22,7 +22,7 @@ import java.text.Normalizer;
  * Everything an upload says about itself in its headers, checked before a byte of the body is read. All
  * metadata travels in headers because the phone's system daemon sends the body as raw bytes.
  */
-record UploadMetadata(
+public record UploadMetadata(
         String filename,
         ResourceType resourceType,
         Optional<String> assetId,
@@ -33,7 +33,7 @@ record UploadMetadata(
     private static final Instant EARLIEST = Instant.parse("1826-01-01T00:00:00Z");
 
     /** @param header a header lookup (case-insensitive names), returning null when absent */
-    static UploadMetadata parse(String key, UnaryOperator<String> header) {
+    public static UploadMetadata parse(String key, UnaryOperator<String> header) {
         ResourceType type = Optional.ofNullable(header.apply("X-Resource-Type"))
                 .map(v -> ResourceType.parse(v).orElseThrow(() -> new Problem(ErrorCode.INVALID_RESOURCE_TYPE,
                         "X-Resource-Type '" + UploadKey.printable(shorten(v)) + "' is unknown; use one of "

@@ -70,6 +70,7 @@ public final class ConfigLoader {
         Duration maxDelay = parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v)));
         Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
+        Duration resumableExpiry = parse(Setting.RESUMABLE_EXPIRY, v -> atLeast(Units.parseDuration(v), Duration.ofMinutes(1)));
         Optional<WebDavSettings> webdav = Optional.empty();
         if (target == TargetKind.WEBDAV || target == TargetKind.NEXTCLOUD) {
             String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
@@ -116,7 +117,8 @@ public final class ConfigLoader {
                 maxAttempts, initialDelay, maxDelay, lease, grace, webdav,
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
-                Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()));
+                Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
+                resumableExpiry);
     }
 
     private void readYaml(Path file) {

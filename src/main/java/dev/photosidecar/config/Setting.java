@@ -32,7 +32,8 @@ public enum Setting {
     RETRY_MAX_DELAY("retry_max_delay", "2h", "longest backoff between attempts"),
     LEASE_DURATION("lease_duration", "5m", "how long a worker holds a job before it is presumed dead"),
     SHUTDOWN_GRACE("shutdown_grace", "30s", "how long running uploads may finish after SIGTERM"),
-    ADMIN_TOKEN("admin_token", null, "token for admin calls");
+    ADMIN_TOKEN("admin_token", null, "token for admin calls"),
+    RESUMABLE_EXPIRY("resumable_expiry", "24h", "how long an unfinished resumable upload is kept after its client was last seen");
 
     private final String yamlName;
     private final String defaultValue;

@@ -30,6 +30,7 @@ public record Job(
 
     /** Whether another upload of {@code size} bytes hashing to {@code sha256} is the same content. */
     public boolean sameContent(long otherSize, String otherSha256) {
-        return size == otherSize && sha256.equals(otherSha256);
+        // A job still receiving has no SHA-256 yet, so it is never the same content as a whole body.
+        return sha256 != null && size == otherSize && sha256.equals(otherSha256);
     }
 }

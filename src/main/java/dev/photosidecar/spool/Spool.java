@@ -229,7 +229,17 @@ public final class Spool {
         return new SpoolSweep(partials, orphans, missing);
     }
 
-    private void reserveRoom(long bytes) {
+    /** The largest upload accepted, partial uploads included. */
+    public long maxUploadBytes() {
+        return maxUploadBytes;
+    }
+
+    Path root() {
+        return incoming.getParent();
+    }
+
+    /** Promises {@code bytes} to a running upload, or throws 507; every promise must be {@link #release}d. */
+    void reserveRoom(long bytes) {
         long promised = promisedBytes.addAndGet(bytes);
         try {
             ensureRoom(promised);
@@ -239,7 +249,11 @@ public final class Spool {
         }
     }
 
-    private void ensureRoom(long promised) {
+    void release(long bytes) {
+        promisedBytes.addAndGet(-bytes);
+    }
+
+    void ensureRoom(long promised) {
         long usable = usableBytes();
         if (usable - promised < reserveBytes) {
             log.warn("Refusing upload: the spool has {} free, {} promised to running uploads, and keeps {} in reserve",
@@ -248,17 +262,17 @@ public final class Spool {
         }
     }
 
-    private Problem tooLarge() {
+    Problem tooLarge() {
         return new Problem(ErrorCode.UPLOAD_TOO_LARGE,
                 "the upload is larger than the maximum of " + maxUploadBytes + " bytes (" + Units.formatBytes(maxUploadBytes) + ")");
     }
 
-    private static Problem insufficientStorage() {
+    static Problem insufficientStorage() {
         return new Problem(ErrorCode.INSUFFICIENT_STORAGE,
                 "the sidecar's spool is out of space; nothing was kept, try again later");
     }
 
-    private static boolean isDiskFull(IOException e) {
+    static boolean isDiskFull(IOException e) {
         String m = String.valueOf(e.getMessage());
         return m.contains("No space left") || m.contains("Disk quota exceeded");
     }

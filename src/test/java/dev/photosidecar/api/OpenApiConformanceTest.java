@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** docs/openapi.yaml and the running server describe the same routes and the same error codes. */
 class OpenApiConformanceTest {
     private static final Path ROOT = Path.of(System.getProperty("project.basedir", "."));
-    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch");
+    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
 
     @TempDir
     Path temp;

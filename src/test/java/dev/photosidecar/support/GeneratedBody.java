@@ -46,6 +46,18 @@ public final class GeneratedBody extends InputStream {
         return n;
     }
 
+    /**
+     * Jumps ahead without generating or hashing the skipped bytes, so a resumed upload can send from any
+     * offset. After a skip, {@link #sha256()} covers only the bytes actually read.
+     */
+    @Override
+    public long skip(long n) {
+        long step = Math.max(0, Math.min(n, length - position));
+        position += step;
+        chunk.limit(0);
+        return step;
+    }
+
     private void fill() {
         chunk.clear();
         long word = position / Long.BYTES;
@@ -53,6 +65,8 @@ public final class GeneratedBody extends InputStream {
             chunk.putLong(splitMix64(word++));
         }
         chunk.flip();
+        // After a skip the position need not be word-aligned.
+        chunk.position((int) (position % Long.BYTES));
     }
 
     private static long splitMix64(long x) {

@@ -1,0 +1,21 @@
+package dev.photosidecar.spool;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+
+/** A resumable append that named another offset than the one on disk; carries the true one for the answer. */
+public final class OffsetMismatch extends Problem {
+    private static final long serialVersionUID = 1L;
+
+    private final long offset;
+
+    OffsetMismatch(long claimed, long offset) {
+        super(ErrorCode.OFFSET_MISMATCH, "the upload is at offset " + offset + ", not " + claimed
+                + "; ask for the offset (HEAD) and continue from there");
+        this.offset = offset;
+    }
+
+    public long offset() {
+        return offset;
+    }
+}

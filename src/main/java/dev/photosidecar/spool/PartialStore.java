@@ -1,0 +1,262 @@
+package dev.photosidecar.spool;
+
+import dev.photosidecar.ErrorCode;
+import dev.photosidecar.Problem;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bytes of unfinished resumable uploads, one file per upload in {@code spool/partial/{id}}. The file's
+ * size is the upload's offset: there is no counter that could drift from the disk. Every append ends with an
+ * fsync, and an offset is only reported after an fsync, so an offset a client was told survives a crash.
+ *
+ * <p>Appends stream through a 64 KiB buffer and obey the same size limit and free-space reserve as whole
+ * uploads. A finished upload is hashed again from disk (one streaming read) and handed to
+ * {@link Spool#commit} like any received body.
+ */
+public final class PartialStore {
+    private static final Logger log = LoggerFactory.getLogger(PartialStore.class);
+    private static final int BUFFER = 64 * 1024;
+    private static final long RECHECK_EVERY = 8L * 1024 * 1024;
+
+    private final Spool spool;
+    private final Path dir;
+
+    public PartialStore(Spool spool) {
+        this.spool = spool;
+        this.dir = spool.root().resolve("partial");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create " + dir + ": " + e, e);
+        }
+    }
+
+    /** What one append did: the durable offset afterwards, and whether the request body ended early. */
+    public record Appended(long offset, long received, boolean cutShort) {
+    }
+
+    /**
+     * The durable offset: the file's size, made durable before it is reported (size first, then fsync, so
+     * that everything up to the reported size is on disk even while an append is running).
+     */
+    public long offset(String id) {
+        Path file = path(id);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            ch.force(true);
+            return size;
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the partial upload " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Appends a request body at {@code claimedOffset}, which must be the current offset.
+     *
+     * @param declared    the request's Content-Length, or -1
+     * @param totalLength the upload's announced total length, or -1 if not known yet
+     * @param chunkSha256 a checksum of this request's body (tus {@code Upload-Checksum}): on mismatch, or if
+     *                    the body was cut short, none of this request's bytes are kept
+     * @throws OffsetMismatch if {@code claimedOffset} is not the offset on disk
+     */
+    public Appended append(String id, long claimedOffset, InputStream body, long declared, long totalLength,
+                           Optional<byte[]> chunkSha256) {
+        Path file = path(id);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long start = out.size();
+            if (start != claimedOffset) {
+                out.force(true);
+                throw new OffsetMismatch(claimedOffset, start);
+            }
+            checkBounds(start + Math.max(declared, 0), totalLength);
+            long promise = Math.max(declared, 0);
+            spool.reserveRoom(promise);
+            try {
+                return stream(out, start, body, declared, totalLength, chunkSha256);
+            } finally {
+                spool.release(promise);
+            }
+        } catch (IOException e) {
+            if (Spool.isDiskFull(e)) {
+                throw Spool.insufficientStorage();
+            }
+            throw new IllegalStateException("cannot write to the partial upload " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Appended stream(FileChannel out, long start, InputStream body, long declared, long totalLength,
+                            Optional<byte[]> chunkSha256) throws IOException {
+        MessageDigest digest = Sha256.newDigest();
+        byte[] buf = new byte[BUFFER];
+        long count = 0;
+        long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
+        boolean cutShort = false;
+        out.position(start);
+        try {
+            while (true) {
+                int n;
+                try {
+                    n = body.read(buf);
+                } catch (IOException e) {
+                    // The client went away: what arrived is kept, and the client resumes from the offset.
+                    cutShort = true;
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                count += n;
+                checkBounds(start + count, totalLength);
+                if (declared >= 0 && count > declared) {
+                    throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
+                            "the body is longer than the " + declared + " bytes Content-Length announced");
+                }
+                if (count > nextCheck) {
+                    spool.ensureRoom(0);
+                    nextCheck = count + RECHECK_EVERY;
+                }
+                digest.update(buf, 0, n);
+                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+            }
+            if (declared >= 0 && count < declared) {
+                cutShort = true;
+            }
+            if (chunkSha256.isPresent()) {
+                byte[] sha = digest.digest();
+                if (cutShort) {
+                    rollBack(out, start);
+                    return new Appended(start, count, true);
+                }
+                if (!MessageDigest.isEqual(sha, chunkSha256.get())) {
+                    rollBack(out, start);
+                    throw new Problem(ErrorCode.CHECKSUM_MISMATCH, "the body's SHA-256 is " + Base64.getEncoder().encodeToString(sha)
+                            + " but Upload-Checksum says " + Base64.getEncoder().encodeToString(chunkSha256.get())
+                            + "; none of it was kept");
+                }
+            }
+            out.force(true);
+            return new Appended(start + count, count, cutShort);
+        } catch (IOException | RuntimeException e) {
+            if (!(e instanceof Problem p && p.code() == ErrorCode.CHECKSUM_MISMATCH)) {
+                // A refused request (too long, too large, out of space) leaves the upload as it was before it.
+                rollBack(out, start);
+            }
+            throw e;
+        }
+    }
+
+    private void checkBounds(long total, long totalLength) {
+        if (totalLength >= 0 && total > totalLength) {
+            throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
+                    "the upload would grow past its announced length of " + totalLength + " bytes; nothing of this request was kept");
+        }
+        if (total > spool.maxUploadBytes()) {
+            throw spool.tooLarge();
+        }
+    }
+
+    private static void rollBack(FileChannel out, long start) throws IOException {
+        out.truncate(start);
+        out.force(true);
+    }
+
+    /**
+     * A finished upload, hashed from disk and checked against {@code expectedSha256}; it can then be
+     * committed like any received body. On a mismatch the bytes are removed and DIGEST_MISMATCH thrown.
+     */
+    public ReceivedUpload finish(String id, Optional<String> expectedSha256) {
+        Path file = path(id);
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file); // an empty upload is still an upload
+            }
+            long size = Files.size(file);
+            String sha = Sha256.ofFile(file);
+            if (expectedSha256.isPresent() && !expectedSha256.get().equalsIgnoreCase(sha)) {
+                delete(id);
+                throw new Problem(ErrorCode.DIGEST_MISMATCH, "the upload's SHA-256 is " + sha + " but the digest header said "
+                        + expectedSha256.get() + "; nothing was kept");
+            }
+            return new ReceivedUpload(file, size, sha);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the partial upload " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void delete(String id) {
+        try {
+            Files.deleteIfExists(path(id));
+        } catch (IOException e) {
+            log.warn("Could not delete the partial upload {}: {}", id, e.getMessage());
+        }
+    }
+
+    /** The ids of every partial file on disk (for the start-up check against the ledger). */
+    public List<String> ids() {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path p : files) {
+                out.add(p.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * A crash between committing a finished upload to {@code ready/} and recording it in the ledger leaves the
+     * whole file in {@code ready/} and its job receiving: the file goes back, and the client's next request
+     * finishes the upload.
+     */
+    public boolean reclaimFromReady(String id) {
+        Path ready = spool.pathOf(id);
+        if (!Files.isRegularFile(ready) || Files.exists(path(id))) {
+            return false;
+        }
+        try {
+            Files.move(ready, path(id), StandardCopyOption.ATOMIC_MOVE);
+            Durable.fsyncDirectory(dir);
+            return true;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot move " + ready + " back: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a partial file no upload owns (left by a crash between creating it and recording it). */
+    public void deleteOrphan(String name) {
+        try {
+            Files.deleteIfExists(dir.resolve(name));
+        } catch (IOException e) {
+            log.warn("Could not delete {}: {}", dir.resolve(name), e.getMessage());
+        }
+    }
+
+    private Path path(String id) {
+        if (!id.matches("[a-z2-7]{26}")) {
+            throw new IllegalArgumentException("not an upload id: " + id);
+        }
+        return dir.resolve(id);
+    }
+}
