@@ -90,6 +90,13 @@ public final class HttpApi {
 
             config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> {
+                if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
+                    // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
+                    log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
+                    ErrorResponses.send(ctx, new Problem(ErrorCode.INSUFFICIENT_STORAGE,
+                            "the sidecar's disk is full; nothing was kept, try again later"));
+                    return;
+                }
                 log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
                 ErrorResponses.send(ctx, new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details"));
             });

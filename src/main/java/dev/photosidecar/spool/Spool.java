@@ -259,8 +259,7 @@ public final class Spool {
     }
 
     private static boolean isDiskFull(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("No space left") || m.contains("Disk quota exceeded");
+        return DiskFull.causedBy(e);
     }
 
     private static void deleteQuietly(Path p) {
