@@ -58,6 +58,7 @@ public final class HttpApi {
             });
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
+            config.routes.before(SecurityHeaders::apply);
             route(config.routes, HandlerType.GET, "/healthz", health::health);
             exApp.ifPresent(x -> {
                 // AppAPI's lifecycle calls, and the USER route Nextcloud proxies for logged-in users.
