@@ -10,6 +10,7 @@ import dev.photosidecar.config.ExAppSwitch;
 import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.webdav.AppApiStatus;
 import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.config.SecretFiles;
 import dev.photosidecar.delivery.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.webdav.WebDavTarget;
 import dev.photosidecar.jobs.ChunkProgress;
@@ -64,6 +65,7 @@ public final class App implements AutoCloseable {
     public static App start(SidecarConfig config, Clock clock) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
         try {
+            SecretFiles.requirePrivate(config);
             Jdbi jdbi = Database.open(config.ledgerFile());
             JobLedger ledger = new JobLedger(jdbi, clock);
             DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
