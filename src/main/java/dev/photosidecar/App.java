@@ -103,7 +103,7 @@ public final class App implements AutoCloseable {
                     config.adminToken(), clock, workers::wake);
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
                     exAppMode, metrics, admin)
-                    .start(config.bind(), config.port());
+                    .start(config.bind(), config.port(), config.tls());
             workers.start();
 
             App app = new App(config, lock, ledger, devices, workers, api, target);
@@ -137,6 +137,7 @@ public final class App implements AutoCloseable {
         exApp.ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
                 id.appId(), id.version(), exAppSwitch.isEnabled() ? "enabled" : "disabled until Nextcloud enables it"));
         log.info("Photo Upload Sidecar listening on {} (bind {})", config.displayUrl(port()), config.bind());
+        config.tls().ifPresent(t -> log.info("HTTPS with the certificate {} ({})", t.certFile(), t.describe()));
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
                 Units.formatBytes(config.maxUploadBytes()));

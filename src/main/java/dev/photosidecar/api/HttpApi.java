@@ -26,6 +26,9 @@ public final class HttpApi {
     private final Javalin app;
     private final UploadGate gate;
     private final java.util.List<String> declared = new java.util.ArrayList<>();
+    private String listenBind;
+    private int listenPort;
+    private java.util.Optional<dev.photosidecar.config.TlsFiles> listenTls = java.util.Optional.empty();
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
@@ -52,6 +55,8 @@ public final class HttpApi {
             config.router.ignoreTrailingSlashes = false;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyJsonErrors(mapper)));
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyJsonErrors(mapper)));
+            // With SIDECAR_TLS_CERT/KEY the one listening connector speaks HTTPS (Javalin then adds no plain one).
+            config.jetty.addConnector((server, http) -> TlsConnector.create(server, http, listenBind, listenPort, listenTls));
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
@@ -137,6 +142,14 @@ public final class HttpApi {
     }
 
     public HttpApi start(String bind, int port) {
+        return start(bind, port, java.util.Optional.empty());
+    }
+
+    /** Listens on {@code bind:port}, speaking HTTPS when {@code tls} is given. */
+    public HttpApi start(String bind, int port, java.util.Optional<dev.photosidecar.config.TlsFiles> tls) {
+        this.listenBind = bind;
+        this.listenPort = port;
+        this.listenTls = tls;
         app.start(bind, port);
         return this;
     }

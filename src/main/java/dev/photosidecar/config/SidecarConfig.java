@@ -29,7 +29,8 @@ public record SidecarConfig(
         Optional<WebDavSettings> webdav,
         Optional<String> secretKey,
         Optional<String> publicUrl,
-        Optional<String> adminToken) {
+        Optional<String> adminToken,
+        Optional<TlsFiles> tls) {
 
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");
@@ -49,7 +50,7 @@ public record SidecarConfig(
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + actualPort;
+        return (tls.isPresent() ? "https://" : "http://") + host + ":" + actualPort;
     }
 
     @Override
