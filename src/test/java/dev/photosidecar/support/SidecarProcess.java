@@ -220,10 +220,17 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** Runs one CLI command in a child JVM with exactly these {@code SIDECAR_*} settings, whatever its exit code. */
     public static Exit run(Map<String, String> env, String... args) {
+        return runWithInput(env, "", args);
+    }
+
+    /** {@link #run}, with {@code stdin} as the command's standard input (e.g. a password for user set-password). */
+    public static Exit runWithInput(Map<String, String> env, String stdin, String... args) {
         ProcessBuilder pb = javaCommand(List.of(), List.of(args), env);
         try {
             Process p = pb.start();
-            p.getOutputStream().close();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
             CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
             String out = readAll(p.getInputStream());
             if (!p.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
