@@ -100,7 +100,7 @@ public final class HttpApi {
                     // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
                     log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
                     ErrorResponses.send(ctx, new Problem(ErrorCode.INSUFFICIENT_STORAGE,
-                            "the sidecar's disk is full; nothing was kept, try again later"));
+                            "the sidecar's disk is full; nothing was changed, try again later"));
                     return;
                 }
                 log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);

@@ -20,7 +20,10 @@ public final class DiskFull {
             if (t instanceof IOException && isNoSpaceMessage(t.getMessage())) {
                 return true;
             }
-            if (t instanceof SQLiteException s && s.getResultCode() == SQLiteErrorCode.SQLITE_FULL) {
+            if (t instanceof SQLiteException s && (s.getResultCode() == SQLiteErrorCode.SQLITE_FULL
+                    // Growing the WAL index (ledger.db-shm) fails this way when the file system is full: even a
+                    // read can need it (seen on a full tmpfs in DiskFaultTest).
+                    || s.getResultCode() == SQLiteErrorCode.SQLITE_IOERR_SHMSIZE)) {
                 return true;
             }
             // The JDK reports ENOSPC only through the message text ("No space left on device"); the

@@ -92,15 +92,10 @@ class DiskFaultTest {
                     System.out.println("Full disk: " + refused.key + " -> " + refused.status + " " + refused.body());
                     assertThat(refused.status).as(refused.text).isEqualTo(507);
                     assertThat(refused.json().path("error").path("code").asText()).isEqualTo("INSUFFICIENT_STORAGE");
-                    assertThat(sidecar.http().get("/v1/uploads/" + refused.key, token).status())
-                            .as("no job may exist for %s", refused.key).isEqualTo(404);
                 }
                 System.out.println("Full disk: k-empty -> " + empty.status + " " + empty.body());
                 assertThat(empty.status).as("a zero-byte upload on a full disk: 201 or 507, never 500; " + empty.text)
                         .isIn(201, 507);
-                if (empty.status == 507) {
-                    assertThat(sidecar.http().get("/v1/uploads/k-empty", token).status()).isEqualTo(404);
-                }
                 // What a ledger write meets on a full disk (SQLite through Jdbi, as in the app) is recognised as
                 // "disk full", which the API answers with 507 (HttpApi's exception mapping).
                 fillCompletely(filler);
@@ -114,12 +109,26 @@ class DiskFaultTest {
                     readyNow.remove(empty.json().path("id").asText());
                 }
                 assertThat(readyNow).as("spool/ready holds only the accepted jobs").containsExactlyInAnyOrderElementsOf(readyBefore);
-                assertThat(sidecar.http().get("/v1/jobs/" + pendingId, token).json().path("state").asText())
-                        .as("the job accepted before the disk filled is still there").isIn("pending", "delivering");
+                // Even reading the ledger can need a little space (SQLite's WAL index): 200 or 507, never 500.
+                var stillThere = sidecar.http().get("/v1/jobs/" + pendingId, token);
+                System.out.println("GET /v1/jobs/{id} on the 100 % full disk -> " + stillThere.status() + " "
+                        + (stillThere.status() == 200 ? stillThere.json().path("state").asText() : stillThere.body()));
+                assertThat(stillThere.status()).as(stillThere.body()).isIn(200, 507);
+                if (stillThere.status() == 200) {
+                    assertThat(stillThere.json().path("state").asText()).isIn("pending", "delivering");
+                }
 
                 // Space returns: no restart, the next upload is taken and the pending job delivers.
                 Files.delete(filler);
                 System.out.println("Filler deleted: " + disk.usableBytes() + " bytes free");
+                List<String> refusedKeys = new java.util.ArrayList<>(List.of(tooBig.key, chunked.key, filledMidway.key));
+                if (empty.status == 507) {
+                    refusedKeys.add(empty.key);
+                }
+                for (String key : refusedKeys) {
+                    assertThat(sidecar.http().get("/v1/uploads/" + key, token).status()).as("no job may exist for %s", key)
+                            .isEqualTo(404);
+                }
                 byte[] afterBody = bytes(6, 2 * MiB);
                 Answer after = upload(port, token, "k-after", afterBody, false, null);
                 assertThat(after.status).as(after.text).isEqualTo(201);
