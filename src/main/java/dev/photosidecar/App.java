@@ -11,6 +11,7 @@ import dev.photosidecar.config.ExAppSwitch;
 import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.webdav.AppApiStatus;
 import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.config.SecretFiles;
 import dev.photosidecar.delivery.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.webdav.WebDavTarget;
 import dev.photosidecar.jobs.ChunkProgress;
@@ -74,6 +75,7 @@ public final class App implements AutoCloseable {
     public static App start(SidecarConfig config, Clock clock) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
         try {
+            SecretFiles.requirePrivate(config);
             Jdbi jdbi = Database.open(config.ledgerFile());
             JobLedger ledger = new JobLedger(jdbi, clock);
             DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
@@ -116,7 +118,7 @@ public final class App implements AutoCloseable {
             resumable.recover();
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
                     exAppMode, metrics, admin, resumable)
-                    .start(config.bind(), config.port());
+                    .start(config.bind(), config.port(), config.tls());
             ResumableExpiry expiry = new ResumableExpiry(resumable);
             workers.start();
 
@@ -151,6 +153,7 @@ public final class App implements AutoCloseable {
         exApp.ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
                 id.appId(), id.version(), exAppSwitch.isEnabled() ? "enabled" : "disabled until Nextcloud enables it"));
         log.info("Photo Upload Sidecar listening on {} (bind {})", config.displayUrl(port()), config.bind());
+        config.tls().ifPresent(t -> log.info("HTTPS with the certificate {} ({})", t.certFile(), t.describe()));
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
                 Units.formatBytes(config.maxUploadBytes()));

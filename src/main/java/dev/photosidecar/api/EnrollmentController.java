@@ -97,6 +97,8 @@ final class EnrollmentController {
     void pollLogin(Context ctx) throws InterruptedException {
         NextcloudAccounts nc = available();
         String handle = JsonBodies.stringField(ctx, "pollHandle", true).orElseThrow();
+        // A hash-map lookup, not a comparison: the handle is 130 random bits (Ids.jobId), so what the
+        // lookup's timing could say about near-miss keys does not help anyone guess a live handle.
         PendingLogin pending = logins.getIfPresent(handle);
         if (pending == null) {
             throw new Problem(ErrorCode.LOGIN_NOT_FOUND, "no login flow " + UploadKey.printable(handle)

@@ -26,6 +26,9 @@ public final class HttpApi {
     private final Javalin app;
     private final UploadGate gate;
     private final java.util.List<String> declared = new java.util.ArrayList<>();
+    private String listenBind;
+    private int listenPort;
+    private java.util.Optional<dev.photosidecar.config.TlsFiles> listenTls = java.util.Optional.empty();
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
@@ -56,12 +59,15 @@ public final class HttpApi {
             config.router.ignoreTrailingSlashes = false;
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyJsonErrors(mapper)));
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyJsonErrors(mapper)));
+            // With SIDECAR_TLS_CERT/KEY the one listening connector speaks HTTPS (Javalin then adds no plain one).
+            config.jetty.addConnector((server, http) -> TlsConnector.create(server, http, listenBind, listenPort, listenTls));
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
             });
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
+            config.routes.before(SecurityHeaders::apply);
             route(config.routes, HandlerType.GET, "/healthz", health::health);
             exApp.ifPresent(x -> {
                 // AppAPI's lifecycle calls, and the USER route Nextcloud proxies for logged-in users.
@@ -112,6 +118,13 @@ public final class HttpApi {
 
             config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> {
+                if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
+                    // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
+                    log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
+                    ErrorResponses.send(ctx, new Problem(ErrorCode.INSUFFICIENT_STORAGE,
+                            "the sidecar's disk is full; nothing was changed, try again later"));
+                    return;
+                }
                 log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
                 ErrorResponses.send(ctx, new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details"));
             });
@@ -151,6 +164,14 @@ public final class HttpApi {
     }
 
     public HttpApi start(String bind, int port) {
+        return start(bind, port, java.util.Optional.empty());
+    }
+
+    /** Listens on {@code bind:port}, speaking HTTPS when {@code tls} is given. */
+    public HttpApi start(String bind, int port, java.util.Optional<dev.photosidecar.config.TlsFiles> tls) {
+        this.listenBind = bind;
+        this.listenPort = port;
+        this.listenTls = tls;
         app.start(bind, port);
         return this;
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 @Command(name = "photo-sidecar", mixinStandardHelpOptions = true, versionProvider = SidecarCommand.Version.class,
         description = "Takes background photo uploads from phones and delivers them to your photo server.",
         subcommands = {ServeCommand.class, DeviceCommand.class, UserCommand.class, JobsCommand.class, NextcloudCommand.class,
-                PushCommand.class, DoctorCommand.class,
+                PushCommand.class, DoctorCommand.class, BackupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class SidecarCommand implements Callable<Integer> {
     @Mixin

@@ -13,4 +13,16 @@ public final class ConfigException extends RuntimeException {
     public ConfigException(String problem) {
         this(List.of(problem));
     }
+
+    private ConfigException(String message, boolean oneLine) {
+        super(message);
+    }
+
+    /**
+     * The settings are fine but the machine is not (a read-only or locked data folder): one line that names
+     * the folder and says what to do, without the "invalid configuration" list around it.
+     */
+    public static ConfigException unusable(String problem) {
+        return new ConfigException(problem, true);
+    }
 }

@@ -110,6 +110,7 @@ public final class ConfigLoader {
                     + "': must not be shorter than " + Setting.RETRY_INITIAL_DELAY.envName() + "='"
                     + values.get(Setting.RETRY_INITIAL_DELAY) + "'");
         }
+        Optional<TlsFiles> tls = tls();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -118,7 +119,24 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
-                resumableExpiry);
+                resumableExpiry, tls);
+    }
+
+    /** Built-in TLS: both files or neither, both readable, the key the certificate's. */
+    private Optional<TlsFiles> tls() {
+        Optional<String> cert = Optional.ofNullable(values.get(Setting.TLS_CERT)).filter(v -> !v.isBlank());
+        Optional<String> key = Optional.ofNullable(values.get(Setting.TLS_KEY)).filter(v -> !v.isBlank());
+        if (cert.isEmpty() && key.isEmpty()) {
+            return Optional.empty();
+        }
+        if (cert.isEmpty() || key.isEmpty()) {
+            problems.add(Setting.TLS_CERT.envName() + " and " + Setting.TLS_KEY.envName()
+                    + " go together: set both (to serve HTTPS) or neither (plain HTTP, e.g. behind a reverse proxy)");
+            return Optional.empty();
+        }
+        // Relative paths are taken from the working directory, like SIDECAR_DATA_DIR.
+        return Optional.ofNullable(TlsFiles.load(Path.of(cert.get()).toAbsolutePath(), Path.of(key.get()).toAbsolutePath(),
+                problems));
     }
 
     private void readYaml(Path file) {

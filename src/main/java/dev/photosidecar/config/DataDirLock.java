@@ -7,6 +7,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 /**
  * One server per data folder: an exclusive lock on {@code {data}/.lock} for the life of the process. The
@@ -28,22 +29,24 @@ public final class DataDirLock implements AutoCloseable {
             Path probe = Files.createTempFile(dataDir, ".write-check", ".tmp");
             Files.delete(probe);
         } catch (FileSystemException e) {
-            throw new ConfigException("SIDECAR_DATA_DIR=" + dataDir + ": the data folder is not writable ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            throw ConfigException.unusable("SIDECAR_DATA_DIR=" + dataDir + ": the data folder is not writable ("
+                    + Optional.ofNullable(e.getReason()).orElse(e.getClass().getSimpleName())
+                    + "); make it writable for the user running photo-sidecar (remount it read-write, fix its owner"
+                    + " or permissions) or set SIDECAR_DATA_DIR to a writable folder");
         } catch (IOException e) {
-            throw new ConfigException("SIDECAR_DATA_DIR=" + dataDir + ": cannot use the data folder (" + e.getMessage() + ")");
+            throw ConfigException.unusable("SIDECAR_DATA_DIR=" + dataDir + ": cannot use the data folder (" + e.getMessage() + ")");
         }
         try {
             FileChannel ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 ch.close();
-                throw new ConfigException("SIDECAR_DATA_DIR=" + dataDir
+                throw ConfigException.unusable("SIDECAR_DATA_DIR=" + dataDir
                         + ": another photo-sidecar is already serving this data folder");
             }
             return new DataDirLock(ch, lock);
         } catch (IOException e) {
-            throw new ConfigException("SIDECAR_DATA_DIR=" + dataDir + ": cannot lock the data folder (" + e.getMessage() + ")");
+            throw ConfigException.unusable("SIDECAR_DATA_DIR=" + dataDir + ": cannot lock the data folder (" + e.getMessage() + ")");
         }
     }
 

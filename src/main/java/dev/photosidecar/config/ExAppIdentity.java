@@ -69,9 +69,23 @@ public record ExAppIdentity(String appId, String version, String secret) {
         return v == null ? "0.1.0" : v;
     }
 
-    /** Constant-time comparison, so the secret cannot be guessed a byte at a time from response times. */
+    /**
+     * Constant-time comparison of the SHA-256 of both, so the secret cannot be guessed a byte at a time from
+     * response times, and not even its length shows (both digests are always 32 bytes).
+     */
     public boolean secretMatches(String candidate) {
-        return MessageDigest.isEqual(secret.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+        if (candidate == null) {
+            return false;
+        }
+        return MessageDigest.isEqual(sha256(secret), sha256(candidate));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     @Override

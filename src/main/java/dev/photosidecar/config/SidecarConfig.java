@@ -30,7 +30,8 @@ public record SidecarConfig(
         Optional<String> secretKey,
         Optional<String> publicUrl,
         Optional<String> adminToken,
-        Duration resumableExpiry) {
+        Duration resumableExpiry,
+        Optional<TlsFiles> tls) {
 
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");
@@ -50,7 +51,7 @@ public record SidecarConfig(
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + actualPort;
+        return (tls.isPresent() ? "https://" : "http://") + host + ":" + actualPort;
     }
 
     @Override

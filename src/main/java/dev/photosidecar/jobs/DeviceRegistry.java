@@ -72,6 +72,9 @@ public final class DeviceRegistry {
         if (token == null || token.isEmpty() || token.length() > 200) {
             throw unauthorized();
         }
+        // Looked up by the token's SHA-256, never compared with it: a timing difference in the index or map
+        // lookup can only tell an attacker about hashes of tokens, which reveal nothing about the 256-bit
+        // random tokens they would have to guess (and no per-address lockout: see docs/security.md).
         String hash = Ids.tokenHash(token);
         Optional<Device> device = byTokenHash.get(hash, h -> jdbi.withHandle(handle -> handle
                 .createQuery("SELECT * FROM devices WHERE token_hash = :hash AND revoked_at IS NULL")

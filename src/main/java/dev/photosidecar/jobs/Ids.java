@@ -23,9 +23,13 @@ public final class Ids {
         return "dev_" + base32(16);
     }
 
-    /** A device token: 160 random bits behind a recognisable prefix (so secret scanners can find leaks). */
+    /**
+     * A device token: 260 random bits (52 base32 characters; at least 256, so that guessing one online is
+     * hopeless and no per-address lockout is needed) behind a recognisable prefix (so secret scanners can
+     * find leaks). Shorter tokens issued by older versions keep working: only their SHA-256 is looked up.
+     */
     public static String deviceToken() {
-        return "psc_" + base32(32);
+        return "psc_" + base32(52);
     }
 
     /** Tokens are long random strings, so one SHA-256 is the right hash (a slow KDF buys nothing here). */

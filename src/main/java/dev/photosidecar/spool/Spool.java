@@ -273,8 +273,7 @@ public final class Spool {
     }
 
     static boolean isDiskFull(IOException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("No space left") || m.contains("Disk quota exceeded");
+        return DiskFull.causedBy(e);
     }
 
     private static void deleteQuietly(Path p) {

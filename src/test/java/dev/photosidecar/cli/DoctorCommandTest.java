@@ -104,6 +104,23 @@ class DoctorCommandTest {
     }
 
     @Test
+    void theSecretKeyMustBeReadableByItsOwnerOnly() throws Exception {
+        Path data = temp.resolve("data");
+        Files.createDirectories(data);
+        dev.photosidecar.config.SecretBox.load(java.util.Optional.empty(), data);
+        Path key = data.resolve("secret.key");
+        Path config = yaml("data_dir: " + data);
+        assertThat(doctor(config).line("PASS", "secret key")).contains(key + " is mode 0600, owned by ");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r-----"));
+        Run run = doctor(config);
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.line("FAIL", "secret key")).contains("has mode 0640").contains("other users can read this secret")
+                .contains("the sidecar refuses to start").endsWith("; fix with: chmod 600 " + key);
+        assertThat(doctor(yaml("data_dir: " + data, "secret_key: a-passphrase-instead")).line("SKIP", "secret key"))
+                .contains("SIDECAR_SECRET_KEY is set");
+    }
+
+    @Test
     void theExAppSecretMustBeReadableByItsOwnerOnly() throws Exception {
         Path data = temp.resolve("data");
         ExAppIdentity.create(data);

@@ -214,6 +214,38 @@ public final class SidecarProcess implements AutoCloseable {
         }
     }
 
+    /** How a CLI command ended: its exit code and what it printed. */
+    public record Exit(int code, String out, String err) {
+    }
+
+    /** Runs one CLI command in a child JVM with exactly these {@code SIDECAR_*} settings, whatever its exit code. */
+    public static Exit run(Map<String, String> env, String... args) {
+        return runWithInput(env, "", args);
+    }
+
+    /** {@link #run}, with {@code stdin} as the command's standard input (e.g. a password for user set-password). */
+    public static Exit runWithInput(Map<String, String> env, String stdin, String... args) {
+        ProcessBuilder pb = javaCommand(List.of(), List.of(args), env);
+        try {
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            String out = readAll(p.getInputStream());
+            if (!p.waitFor(EXIT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("photo-sidecar " + String.join(" ", args) + " did not finish in " + EXIT_TIMEOUT);
+            }
+            return new Exit(p.exitValue(), out, err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run the CLI", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static ProcessBuilder javaCommand(List<String> jvmArgs, List<String> args, Map<String, String> env) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -50,6 +50,7 @@ public final class Doctor {
                 + ", data folder " + config.dataDir()));
         results.add(guarded("data folder", () -> StorageChecks.writableFolder("data folder", config.dataDir(), "SIDECAR_DATA_DIR")));
         results.add(guarded("free space", () -> StorageChecks.freeSpace(config)));
+        results.add(guarded("secret key", () -> SecretKeyCheck.run(config)));
         LedgerCheck.Outcome ledger;
         try {
             ledger = LedgerCheck.run(config);
