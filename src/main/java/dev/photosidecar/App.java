@@ -100,7 +100,7 @@ public final class App implements AutoCloseable {
             AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
                     config.adminToken(), clock, workers::wake);
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
-                    exAppMode, metrics, admin)
+                    exAppMode, metrics, admin, config.serverLimits(), clock)
                     .start(config.bind(), config.port());
             workers.start();
 

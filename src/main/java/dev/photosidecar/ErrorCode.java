@@ -31,6 +31,10 @@ public enum ErrorCode {
     UPLOAD_TOO_LARGE(413),
     REQUEST_TOO_LARGE(413),
     TOO_MANY_ATTEMPTS(429),
+    /** One device already has its share of uploads running ({@code max_uploads_per_device}). */
+    TOO_MANY_UPLOADS(429),
+    /** One device sends requests faster than {@code device_request_rate} after its burst is used up. */
+    RATE_LIMITED(429),
     HEADERS_TOO_LARGE(431),
     INTERNAL_ERROR(500),
     ENROLLMENT_UNAVAILABLE(501),

@@ -6,15 +6,27 @@ import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.DeviceRegistry;
 import io.javalin.http.Context;
 
-/** Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401. */
+/**
+ * Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401, and counts the request
+ * against that device's rate ({@link DeviceLimits}). The device is remembered on the request, so a request
+ * asked twice is authenticated and counted once.
+ */
 final class BearerAuth {
-    private final DeviceRegistry devices;
+    private static final String DEVICE_ATTRIBUTE = "photosidecar.device";
 
-    BearerAuth(DeviceRegistry devices) {
+    private final DeviceRegistry devices;
+    private final DeviceLimits limits;
+
+    BearerAuth(DeviceRegistry devices, DeviceLimits limits) {
         this.devices = devices;
+        this.limits = limits;
     }
 
     Device device(Context ctx) {
+        Device known = ctx.attribute(DEVICE_ATTRIBUTE);
+        if (known != null) {
+            return known;
+        }
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this call needs Authorization: Bearer <device token>");
@@ -23,6 +35,9 @@ final class BearerAuth {
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "the Authorization header must be Bearer <device token>");
         }
-        return devices.authenticate(parts[1].strip());
+        Device device = devices.authenticate(parts[1].strip());
+        limits.admitRequest(device);
+        ctx.attribute(DEVICE_ATTRIBUTE, device);
+        return device;
     }
 }

@@ -12,6 +12,8 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.time.Duration;
 import java.util.Map;
+import dev.photosidecar.config.ServerLimits;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,12 +32,13 @@ public final class HttpApi {
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
                    java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
-                   dev.photosidecar.api.admin.AdminRoutes admin) {
+                   dev.photosidecar.api.admin.AdminRoutes admin, ServerLimits limits, java.time.Clock clock) {
         this.gate = new UploadGate(maxConcurrentUploads);
         exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
                 m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
-        BearerAuth auth = new BearerAuth(devices);
+        DeviceLimits deviceLimits = new DeviceLimits(limits, clock);
+        BearerAuth auth = new BearerAuth(devices, deviceLimits);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);
@@ -55,7 +58,10 @@ public final class HttpApi {
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
+                http.setRequestHeaderSize(limits.maxHeaderBytes());
             });
+            // Connectors exist only once Javalin starts the server; every one (plain or TLS) gets the same guards.
+            config.events.serverStarting(() -> guardConnectors(limits));
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
             route(config.routes, HandlerType.GET, "/healthz", health::health);
@@ -71,8 +77,8 @@ public final class HttpApi {
 
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
             route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
-            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", uploads::upload);
-            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", uploads::upload);
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, uploads::upload));
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, uploads::upload));
             route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
 
             route(config.routes, HandlerType.POST, "/v1/devices", enroll::enroll);
@@ -115,6 +121,17 @@ public final class HttpApi {
      */
     public record ExAppMode(dev.photosidecar.config.ExAppIdentity identity, dev.photosidecar.config.ExAppSwitch exAppSwitch,
                             Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
+    }
+
+    /** Idle timeout and the header deadline on every connector (slow-loris protection). */
+    private void guardConnectors(ServerLimits limits) {
+        HeaderDeadline deadline = new HeaderDeadline(limits.headerTimeout());
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector connector) {
+                connector.setIdleTimeout(limits.idleTimeout().toMillis());
+                connector.addBean(deadline);
+            }
+        }
     }
 
     /** Declares one route, and remembers it for {@link #routes()}. */

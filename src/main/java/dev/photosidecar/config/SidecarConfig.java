@@ -29,7 +29,8 @@ public record SidecarConfig(
         Optional<WebDavSettings> webdav,
         Optional<String> secretKey,
         Optional<String> publicUrl,
-        Optional<String> adminToken) {
+        Optional<String> adminToken,
+        ServerLimits serverLimits) {
 
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");
