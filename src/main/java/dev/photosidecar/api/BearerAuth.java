@@ -8,12 +8,11 @@ import io.javalin.http.Context;
 
 /**
  * Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401, and counts the request
- * against that device's rate ({@link DeviceLimits}). The device is remembered on the request, so a request
- * asked twice is authenticated and counted once.
+ * against that device's rate ({@link DeviceLimits}).
+ * The token is compared byte for byte; see {@code HttpApi} for the Jetty header cache that once made a
+ * differently-cased token pass on a kept-alive connection.
  */
 final class BearerAuth {
-    private static final String DEVICE_ATTRIBUTE = "photosidecar.device";
-
     private final DeviceRegistry devices;
     private final DeviceLimits limits;
 
@@ -22,11 +21,15 @@ final class BearerAuth {
         this.limits = limits;
     }
 
+    /** The calling device; the request counts against its rate. Call once per request. */
     Device device(Context ctx) {
-        Device known = ctx.attribute(DEVICE_ATTRIBUTE);
-        if (known != null) {
-            return known;
-        }
+        Device device = identify(ctx);
+        limits.admitRequest(device);
+        return device;
+    }
+
+    /** The calling device, without counting the request (for checks made before the handler's own call). */
+    Device identify(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this call needs Authorization: Bearer <device token>");
@@ -35,9 +38,6 @@ final class BearerAuth {
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "the Authorization header must be Bearer <device token>");
         }
-        Device device = devices.authenticate(parts[1].strip());
-        limits.admitRequest(device);
-        ctx.attribute(DEVICE_ATTRIBUTE, device);
-        return device;
+        return devices.authenticate(parts[1].strip());
     }
 }

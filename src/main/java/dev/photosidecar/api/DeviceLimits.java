@@ -45,13 +45,15 @@ final class DeviceLimits {
     }
 
     /**
-     * Wraps an upload handler so that at most {@code max_uploads_per_device} run at once per device. The
-     * device is found (and its request counted) before the slot is taken; the slot is given back however
-     * the upload ends.
+     * Wraps an upload handler so that at most {@code max_uploads_per_device} run at once per device (after
+     * refusing repeated single-valued headers, so that the device is found from one Authorization). The
+     * slot is given back however the upload ends.
      */
     Handler perDeviceUploads(BearerAuth auth, Handler upload) {
         return ctx -> {
-            Device device = auth.device(ctx);
+            SingleValuedHeaders.require(ctx);
+            // Identified here, counted against the rate by the upload handler's own call.
+            Device device = auth.identify(ctx);
             AtomicInteger count = running.computeIfAbsent(device.id(), id -> new AtomicInteger());
             if (count.incrementAndGet() > limits.maxUploadsPerDevice()) {
                 count.decrementAndGet();

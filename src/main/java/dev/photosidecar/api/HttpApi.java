@@ -59,6 +59,9 @@ public final class HttpApi {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
                 http.setRequestHeaderSize(limits.maxHeaderBytes());
+                // Jetty's per-connection header cache matches case-insensitively by default and then hands back
+                // the cached value: "Bearer PSC_…" would come out as the earlier "Bearer psc_…". Values are exact.
+                http.setHeaderCacheCaseSensitive(true);
             });
             // Connectors exist only once Javalin starts the server; every one (plain or TLS) gets the same guards.
             config.events.serverStarting(() -> guardConnectors(limits));
