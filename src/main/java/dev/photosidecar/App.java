@@ -117,7 +117,7 @@ public final class App implements AutoCloseable {
                     config.resumableExpiry(), workers::wake, metrics);
             resumable.recover();
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
-                    exAppMode, metrics, admin, resumable)
+                    exAppMode, metrics, admin, resumable, config.serverLimits(), clock)
                     .start(config.bind(), config.port(), config.tls());
             ResumableExpiry expiry = new ResumableExpiry(resumable);
             workers.start();

@@ -36,6 +36,10 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE(415),
     UPLOAD_LOCKED(423),
     TOO_MANY_ATTEMPTS(429),
+    /** One device already has its share of uploads running ({@code max_uploads_per_device}). */
+    TOO_MANY_UPLOADS(429),
+    /** One device sends requests faster than {@code device_request_rate} after its burst is used up. */
+    RATE_LIMITED(429),
     HEADERS_TOO_LARGE(431),
     CHECKSUM_MISMATCH(460),
     INTERNAL_ERROR(500),

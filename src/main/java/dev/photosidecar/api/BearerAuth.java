@@ -6,15 +6,30 @@ import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.DeviceRegistry;
 import io.javalin.http.Context;
 
-/** Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401. */
+/**
+ * Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401, and counts the request
+ * against that device's rate ({@link DeviceLimits}).
+ * The token is compared byte for byte; see {@code HttpApi} for the Jetty header cache that once made a
+ * differently-cased token pass on a kept-alive connection.
+ */
 public final class BearerAuth {
     private final DeviceRegistry devices;
+    private final DeviceLimits limits;
 
-    BearerAuth(DeviceRegistry devices) {
+    BearerAuth(DeviceRegistry devices, DeviceLimits limits) {
         this.devices = devices;
+        this.limits = limits;
     }
 
+    /** The calling device; the request counts against its rate. Call once per request. */
     public Device device(Context ctx) {
+        Device device = identify(ctx);
+        limits.admitRequest(device);
+        return device;
+    }
+
+    /** The calling device, without counting the request (for checks made before the handler's own call). */
+    public Device identify(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || header.isBlank()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this call needs Authorization: Bearer <device token>");

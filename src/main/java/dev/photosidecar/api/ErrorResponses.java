@@ -23,7 +23,10 @@ final class ErrorResponses {
     }
 
     static void send(Context ctx, Problem p) {
-        retryAfter(p.code()).ifPresent(s -> ctx.header("Retry-After", String.valueOf(s)));
+        // A limiter that knows when the client may come back says so in the problem's details.
+        Object exact = p.details().get(DeviceLimits.RETRY_AFTER_DETAIL);
+        java.util.Optional<Integer> wait = exact instanceof Integer s ? java.util.Optional.of(s) : retryAfter(p.code());
+        wait.ifPresent(s -> ctx.header("Retry-After", String.valueOf(s)));
         if (p.code() == ErrorCode.UNAUTHORIZED) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"photo-sidecar\"");
         }
@@ -36,7 +39,8 @@ final class ErrorResponses {
     static java.util.Optional<Integer> retryAfter(ErrorCode code) {
         return switch (code) {
             case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
-            case OVERLOADED, NOT_READY -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
+            case OVERLOADED, NOT_READY, TOO_MANY_UPLOADS -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
+            case RATE_LIMITED -> java.util.Optional.of(1);
             case APP_DISABLED -> java.util.Optional.of(300);
             case INSUFFICIENT_STORAGE -> java.util.Optional.of(300);
             case TOO_MANY_ATTEMPTS -> java.util.Optional.of((int) FailedAttempts.WINDOW.toSeconds());

@@ -71,6 +71,13 @@ final class ExAppController {
         if (user.isEmpty()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this route needs a logged-in Nextcloud user");
         }
+        try {
+            DeviceRegistry.validateUserId(user);
+        } catch (IllegalArgumentException e) {
+            // Only AppAPI (holding our secret) names the user, but a bad name is still a 400, never a 500.
+            throw new Problem(ErrorCode.INVALID_PARAMETER, "the Nextcloud user id '" + UploadKey.printable(user)
+                    + "' cannot own devices here: " + e.getMessage());
+        }
         String name = JsonBodies.stringField(ctx, "name", false).orElse("Phone");
         if (name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
             throw new Problem(ErrorCode.INVALID_PARAMETER, "the device name must be 1-100 printable characters");

@@ -12,6 +12,8 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.time.Duration;
 import java.util.Map;
+import dev.photosidecar.config.ServerLimits;
+import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,12 +36,13 @@ public final class HttpApi {
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
                    java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
                    dev.photosidecar.api.admin.AdminRoutes admin,
-                   dev.photosidecar.api.resumable.ResumableUploads resumable) {
+                   dev.photosidecar.api.resumable.ResumableUploads resumable, ServerLimits limits, java.time.Clock clock) {
         this.gate = new UploadGate(maxConcurrentUploads);
         exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
                 m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
-        BearerAuth auth = new BearerAuth(devices);
+        DeviceLimits deviceLimits = new DeviceLimits(limits, clock);
+        BearerAuth auth = new BearerAuth(devices, deviceLimits);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
         uploads.onReceiving(resumable::supersedeByPlainUpload);
         dev.photosidecar.api.resumable.IetfUploads ietf = new dev.photosidecar.api.resumable.IetfUploads(resumable, gate, auth);
@@ -64,7 +67,13 @@ public final class HttpApi {
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
+                http.setRequestHeaderSize(limits.maxHeaderBytes());
+                // Jetty's per-connection header cache matches case-insensitively by default and then hands back
+                // the cached value: "Bearer PSC_…" would come out as the earlier "Bearer psc_…". Values are exact.
+                http.setHeaderCacheCaseSensitive(true);
             });
+            // Connectors exist only once Javalin starts the server; every one (plain or TLS) gets the same guards.
+            config.events.serverStarting(() -> guardConnectors(limits));
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
 
             config.routes.before(SecurityHeaders::apply);
@@ -82,24 +91,25 @@ public final class HttpApi {
             // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
             route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
             // A request with the IETF resumable-upload headers creates a resumable upload; without, it is plain.
-            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", ctx -> {
+            // Either way it counts against the device's concurrent uploads.
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, ctx -> {
                 if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
-            });
-            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", ctx -> {
+            }));
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, ctx -> {
                 if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
-            });
+            }));
             route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
             route(config.routes, HandlerType.OPTIONS, "/v1/uploads/{key}", ietf::options);
 
             // Resumable uploads: the IETF draft's upload resource, and tus 1.0.
             route(config.routes, HandlerType.HEAD, "/v1/resumable/{id}", ietf::head);
-            route(config.routes, HandlerType.PATCH, "/v1/resumable/{id}", ietf::patch);
+            route(config.routes, HandlerType.PATCH, "/v1/resumable/{id}", deviceLimits.perDeviceUploads(auth, ietf::patch));
             route(config.routes, HandlerType.DELETE, "/v1/resumable/{id}", ietf::delete);
             route(config.routes, HandlerType.OPTIONS, "/v1/resumable/{id}", ietf::options);
             route(config.routes, HandlerType.OPTIONS, "/v1/tus/", tus::options);
-            route(config.routes, HandlerType.POST, "/v1/tus/", tus::create);
+            route(config.routes, HandlerType.POST, "/v1/tus/", deviceLimits.perDeviceUploads(auth, tus::create));
             route(config.routes, HandlerType.HEAD, "/v1/tus/{id}", tus::head);
-            route(config.routes, HandlerType.PATCH, "/v1/tus/{id}", tus::patch);
+            route(config.routes, HandlerType.PATCH, "/v1/tus/{id}", deviceLimits.perDeviceUploads(auth, tus::patch));
             route(config.routes, HandlerType.DELETE, "/v1/tus/{id}", tus::delete);
             route(config.routes, HandlerType.OPTIONS, "/v1/tus/{id}", tus::options);
 
@@ -150,6 +160,17 @@ public final class HttpApi {
      */
     public record ExAppMode(dev.photosidecar.config.ExAppIdentity identity, dev.photosidecar.config.ExAppSwitch exAppSwitch,
                             Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
+    }
+
+    /** Idle timeout and the header deadline on every connector (slow-loris protection). */
+    private void guardConnectors(ServerLimits limits) {
+        HeaderDeadline deadline = new HeaderDeadline(limits.headerTimeout());
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector connector) {
+                connector.setIdleTimeout(limits.idleTimeout().toMillis());
+                connector.addBean(deadline);
+            }
+        }
     }
 
     /** Declares one route, and remembers it for {@link #routes()}. */

@@ -24,6 +24,15 @@ final class JettyJsonErrors extends ErrorHandler {
         setShowCauses(false);
     }
 
+    /**
+     * Jetty writes error bodies only for GET, POST and HEAD; a PUT upload refused by Jetty itself (headers
+     * too large, a malformed header) would get an empty 4xx. Every method gets the JSON error here.
+     */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) {

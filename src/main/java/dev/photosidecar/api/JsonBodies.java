@@ -23,7 +23,9 @@ final class JsonBodies {
     /** Larger bodies than this are not read to the end; the connection is closed on them instead. */
     static final long DRAIN_LIMIT = 16L * 1024 * 1024;
 
+    // Duplicate names are refused: {"ids":["a"],"ids":["b"]} means different things to different parsers.
     private static final ObjectMapper STRICT = new ObjectMapper(JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(16)
                     .maxStringLength(64 * 1024)

@@ -71,6 +71,7 @@ public final class ConfigLoader {
         Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
         Duration resumableExpiry = parse(Setting.RESUMABLE_EXPIRY, v -> atLeast(Units.parseDuration(v), Duration.ofMinutes(1)));
+        ServerLimits limits = serverLimits();
         Optional<WebDavSettings> webdav = Optional.empty();
         if (target == TargetKind.WEBDAV || target == TargetKind.NEXTCLOUD) {
             String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
@@ -119,7 +120,7 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
-                resumableExpiry, tls);
+                resumableExpiry, tls, limits);
     }
 
     /** Built-in TLS: both files or neither, both readable, the key the certificate's. */
@@ -137,6 +138,36 @@ public final class ConfigLoader {
         // Relative paths are taken from the working directory, like SIDECAR_DATA_DIR.
         return Optional.ofNullable(TlsFiles.load(Path.of(cert.get()).toAbsolutePath(), Path.of(key.get()).toAbsolutePath(),
                 problems));
+    }
+
+    private ServerLimits serverLimits() {
+        Integer perDevice = parse(Setting.MAX_UPLOADS_PER_DEVICE, v -> intInRange(v, 1, 10_000));
+        Double rate = parse(Setting.DEVICE_REQUEST_RATE, v -> {
+            double r;
+            try {
+                r = Double.parseDouble(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a number of requests per second");
+            }
+            if (!(r > 0) || r > 1_000_000) {
+                throw new IllegalArgumentException("must be more than 0 and at most 1000000 requests per second");
+            }
+            return r;
+        });
+        Integer burst = parse(Setting.DEVICE_REQUEST_BURST, v -> intInRange(v, 1, 10_000_000));
+        Duration idle = parse(Setting.IDLE_TIMEOUT, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(1)));
+        Duration headers = parse(Setting.HEADER_TIMEOUT, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(1)));
+        Long headerBytes = parse(Setting.MAX_HEADER_BYTES, v -> {
+            long n = Units.parseBytes(v);
+            if (n < 4096 || n > 1024 * 1024) {
+                throw new IllegalArgumentException("must be between 4KiB and 1MiB");
+            }
+            return n;
+        });
+        if (perDevice == null || rate == null || burst == null || idle == null || headers == null || headerBytes == null) {
+            return null;
+        }
+        return new ServerLimits(perDevice, rate, burst, idle, headers, headerBytes.intValue());
     }
 
     private void readYaml(Path file) {

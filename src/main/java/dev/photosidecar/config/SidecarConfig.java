@@ -31,7 +31,8 @@ public record SidecarConfig(
         Optional<String> publicUrl,
         Optional<String> adminToken,
         Duration resumableExpiry,
-        Optional<TlsFiles> tls) {
+        Optional<TlsFiles> tls,
+        ServerLimits serverLimits) {
 
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");

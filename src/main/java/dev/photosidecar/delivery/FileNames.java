@@ -11,13 +11,16 @@ public final class FileNames {
     }
 
     /**
-     * Text made safe as a single path segment: separators, NUL and control characters become '_', and a
+     * Text made safe as a single path segment: separators, NUL, control characters and unpaired surrogates
+     * become '_', and a
      * segment that would be empty, "." or ".." becomes "_". Used on every token value, even validated ones.
      */
     public static String safeSegment(String text) {
         StringBuilder sb = new StringBuilder(text.length());
         text.codePoints().forEach(cp -> {
-            if (cp == '/' || cp == '\\' || cp == 0 || Character.isISOControl(cp)) {
+            // A lone UTF-16 surrogate (a device name from JSON can carry "\ud800") is no character at all: no file
+            // system or WebDAV host can take it, and java.nio refuses the whole path.
+            if (cp == '/' || cp == '\\' || cp == 0 || Character.isISOControl(cp) || Character.getType(cp) == Character.SURROGATE) {
                 sb.append('_');
             } else {
                 sb.appendCodePoint(cp);

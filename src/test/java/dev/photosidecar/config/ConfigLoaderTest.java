@@ -57,6 +57,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void deviceAndConnectionLimitsHaveGenerousDefaultsAndNamedErrors() {
+        ServerLimits d = new ConfigLoader(Map.of(), Optional.empty()).load().serverLimits();
+        assertThat(d).isEqualTo(new ServerLimits(16, 100.0, 3000, Duration.ofSeconds(60), Duration.ofSeconds(30), 16 * 1024));
+        ServerLimits set = new ConfigLoader(Map.of("SIDECAR_DEVICE_REQUEST_RATE", "0.5", "SIDECAR_MAX_HEADER_BYTES", "32KiB",
+                "SIDECAR_HEADER_TIMEOUT", "1500ms"), Optional.empty()).load().serverLimits();
+        assertThat(set.deviceRequestRate()).isEqualTo(0.5);
+        assertThat(set.maxHeaderBytes()).isEqualTo(32 * 1024);
+        assertThat(set.headerTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThatThrownBy(() -> new ConfigLoader(Map.of(
+                "SIDECAR_MAX_UPLOADS_PER_DEVICE", "0",
+                "SIDECAR_DEVICE_REQUEST_RATE", "fast",
+                "SIDECAR_DEVICE_REQUEST_BURST", "-3",
+                "SIDECAR_IDLE_TIMEOUT", "10ms",
+                "SIDECAR_HEADER_TIMEOUT", "forever",
+                "SIDECAR_MAX_HEADER_BYTES", "100"), Optional.empty()).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("SIDECAR_MAX_UPLOADS_PER_DEVICE='0'")
+                .hasMessageContaining("SIDECAR_DEVICE_REQUEST_RATE='fast'")
+                .hasMessageContaining("SIDECAR_DEVICE_REQUEST_BURST='-3'")
+                .hasMessageContaining("SIDECAR_IDLE_TIMEOUT='10ms'")
+                .hasMessageContaining("SIDECAR_HEADER_TIMEOUT='forever'")
+                .hasMessageContaining("SIDECAR_MAX_HEADER_BYTES='100'").hasMessageContaining("4KiB");
+    }
+
+    @Test
     void unknownYamlKeysAreErrorsNotSilentlyIgnored() throws Exception {
         Path yaml = dir.resolve("sidecar.yaml");
         Files.writeString(yaml, "prot: 9000\n");
