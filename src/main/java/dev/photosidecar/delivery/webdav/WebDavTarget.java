@@ -117,7 +117,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         String folder = DavPaths.folder(root, request.folders());
         String temp = DavPaths.file(folder, ".sidecar-" + job.id() + ".tmp");
         String what = "PUT " + request.fileName();
-        boolean uploaded = false;
+        boolean tempMayExist = false;
         HostFacts host = detector.facts();
         Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
         try {
@@ -125,11 +125,15 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             DavReply put;
             if (host.nextcloud() && host.chunkingV2() && job.size() > Math.min(settings.chunkThreshold(), host.maxChunkBytes())) {
                 what = "chunked upload of " + request.fileName();
-                uploaded = true;
+                tempMayExist = true;
                 put = new ChunkedUpload(dav, ChunkedUpload.uploadsRoot(serverRoot, user), chunkProgress, clock)
                         .send(job, request.spoolFile(), temp, settings.chunkSize(), host.maxChunkBytes(), host.maxParallel(),
                                 NextcloudHeaders.forAssembly(job), user);
             } else {
+                // From the moment the PUT goes out the host may hold the temporary file, even when its answer
+                // never arrives (a timeout, a reset): clean it up on every failure from here on, or a job that
+                // then fails for good leaves it on the host forever.
+                tempMayExist = true;
                 put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
                 if (put.status() == 404 || put.status() == 409) {
                     // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
@@ -141,7 +145,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             if (!put.isSuccess()) {
                 throw failure(put, user, what);
             }
-            uploaded = true;
+            tempMayExist = true;
             if (host.nextcloud()) {
                 checkHostHash(dav, temp, put, job);
             }
@@ -152,7 +156,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 what = "MOVE to " + name;
                 DavReply move = dav.moveNoOverwrite(temp, target);
                 if (move.isSuccess()) {
-                    uploaded = false;
+                    tempMayExist = false;
                     return withFileId(verified(dav, target, request.folders(), name, job, false, put.etag()), fileId);
                 }
                 if (move.status() == 412) {
@@ -168,7 +172,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         } catch (IOException e) {
             throw WebDavFailures.forException(e, what, this::hostAnswers);
         } finally {
-            if (uploaded) {
+            if (tempMayExist) {
                 dav.deleteQuietly(temp);
             }
         }

@@ -158,6 +158,23 @@ class HostFaultsTest {
         }
     }
 
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void uploadsWhoseAnswerNeverArrivesFailWithTheReasonAndTheirTemporaryFileIsRemovedFromTheHost() {
+        try (FaultProxy proxy = FaultProxy.start(lighttpd.port()).stall(STALL)) {
+            // The host stores every PUT, but its answer is always held back past the socket timeout.
+            proxy.policy(r -> r.method().equals("PUT") ? Fault.STALL : Fault.PASS);
+            Outcome o = run("stall (permanent, uploads only)", proxy, JOBS / 4, Map.of("SIDECAR_MAX_ATTEMPTS", "2"));
+            o.print();
+            assertThat(o.failed()).as("failed jobs").isEqualTo(o.jobs().size());
+            assertThat(o.jobs()).allSatisfy(j -> assertThat(j.lastError()).as("lastError of %s", j.id())
+                    .hasValueSatisfying(e -> assertThat(e).startsWith("TIMEOUT: PUT").contains("gave up after 2 attempts")));
+            assertThat(o.host().temp()).as("temporary files left on the host: %s", o.host().tempFiles()).isZero();
+            assertThat(o.host().onHost()).as("uploads on the host").isZero();
+            assertThat(o.host().corrupt()).isZero();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------
 
     /** What became of one fault's jobs. */
