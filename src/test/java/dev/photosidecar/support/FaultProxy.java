@@ -44,6 +44,11 @@ public final class FaultProxy implements AutoCloseable {
         RESET_MID_BODY("reset-mid-body"),
         /** The request reaches the server, its answer is held back longer than the client waits, then dropped. */
         STALL("stall"),
+        /**
+         * Part of the request body (256 KiB at most) goes to the server, then the proxy stops reading (the
+         * client's writes block once the buffers are full) for the stall time, then drops the connection.
+         */
+        STALL_MID_BODY("stall-mid-body"),
         /** The request reaches the server, its answer is cut off (in the head or the body) and the connection closed. */
         TRUNCATE("truncate"),
         /** The request is swallowed: the server never sees it and the client never gets an answer. */
@@ -118,7 +123,11 @@ public final class FaultProxy implements AutoCloseable {
     /** Listens on a free loopback port and forwards to {@code 127.0.0.1:targetPort}. */
     public static FaultProxy start(int targetPort) {
         try {
-            ServerSocket s = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+            ServerSocket s = new ServerSocket();
+            // A fixed receive buffer (no autotuning up to tens of MiB): a proxy that stops reading makes the
+            // client's writes block after a few MiB, as a real stalled host does.
+            s.setReceiveBufferSize(256 * 1024);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
             FaultProxy p = new FaultProxy(targetPort, s);
             p.acceptor.start();
             return p;
@@ -253,7 +262,8 @@ public final class FaultProxy implements AutoCloseable {
                 toServer.flush();
                 long remaining = r.contentLength();
                 long forwarded = 0;
-                long resetAt = f == Fault.RESET_MID_BODY ? Math.max(1, remaining / 2) : Long.MAX_VALUE;
+                long resetAt = f == Fault.RESET_MID_BODY ? Math.max(1, remaining / 2)
+                        : f == Fault.STALL_MID_BODY ? Math.max(1, Math.min(remaining / 2, 256 * 1024)) : Long.MAX_VALUE;
                 while (remaining > 0) {
                     int n = fromClient.read(buf, 0, (int) Math.min(buf.length, Math.min(remaining, resetAt - forwarded)));
                     if (n < 0) {
@@ -266,6 +276,9 @@ public final class FaultProxy implements AutoCloseable {
                     remaining -= n;
                     tap.requestBody(r, forwarded);
                     if (forwarded >= resetAt) {
+                        if (f == Fault.STALL_MID_BODY) {
+                            sleep(stall);
+                        }
                         reset(upstream);
                         reset(client);
                         return;
@@ -362,7 +375,11 @@ public final class FaultProxy implements AutoCloseable {
             } catch (IOException e) {
                 // one side went away
             } finally {
-                closeQuietly(client);
+                // A stalled body keeps the client hanging even when the server gives up waiting for the rest
+                // (lighttpd does after 60 s): the stall decides when the client hears anything.
+                if (fault != Fault.STALL_MID_BODY) {
+                    closeQuietly(client);
+                }
                 closeQuietly(upstream);
             }
         }

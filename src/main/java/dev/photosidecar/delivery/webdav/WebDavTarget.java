@@ -100,7 +100,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
         Credentials key = sharedAccount.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
-                sharedAccount.map(Credentials::password), rootUrl("_")));
+                sharedAccount.map(Credentials::password), rootUrl("_"), settings.socketTimeout()));
     }
 
     @Override
@@ -329,13 +329,14 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
         Credentials key = creds.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), creds.map(Credentials::login),
-                creds.map(Credentials::password), rootUrl(user)));
+                creds.map(Credentials::password), rootUrl(user), settings.socketTimeout()));
     }
 
     private WebDavClient appApiClient(String user) {
         List<org.apache.http.Header> headers = AppApiHeaders.forUser(exApp.orElseThrow(), user).entrySet().stream()
                 .map(e -> (org.apache.http.Header) new org.apache.http.message.BasicHeader(e.getKey(), e.getValue())).toList();
-        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user));
+        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user),
+                settings.socketTimeout());
     }
 
     private HttpClientBuilder builder() {
@@ -368,7 +369,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         String probe = base.getScheme() + "://" + base.getRawAuthority() + "/";
         try {
             WebDavClient anonymous = clients.get(new Credentials("", ""), k -> new WebDavClient(builder(),
-                    Optional.empty(), Optional.empty(), rootUrl("_")));
+                    Optional.empty(), Optional.empty(), rootUrl("_"), settings.socketTimeout()));
             DavReply r = anonymous.call(new HttpOptions(probe));
             if (r.status() == 503 || r.maintenance()) {
                 return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");

@@ -43,8 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class HostFaultsTest {
     private static final Duration SOCKET_TIMEOUT = Duration.ofMillis(500);
     /** Longer than the socket timeout, so the sidecar gives up on the answer before the proxy drops it. */
-    private static final Duration STALL = Duration.ofMillis(900);
-    private static final int JOBS = 40;
+    private static final Duration STALL = Duration.ofMillis(800);
+    private static final int JOBS = 30;
 
     @TempDir
     static Path shared;
@@ -98,6 +98,21 @@ class HostFaultsTest {
             o.print();
             o.assertAllSucceededExactlyOnce();
             assertThat(proxy.injected(Fault.STALL)).as("stalled answers").isGreaterThanOrEqualTo(JOBS / 2);
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aHostThatStopsReadingInTheMiddleOfABigBodyDoesNotHoldTheDeliveryForever() {
+        // Far longer than the test may wait: a delivery that only gets on once the proxy lets go has hung.
+        try (FaultProxy proxy = FaultProxy.start(lighttpd.port()).stall(Duration.ofMinutes(5))) {
+            // Bodies larger than what the sidecar's socket buffer (4 MiB at most here) and the proxy's can hold.
+            proxy.policy(firstTimeOnly(r -> r.method().equals("PUT") && r.contentLength() > 5_000_000, r -> Fault.STALL_MID_BODY));
+            Outcome o = run("stall-mid-body", proxy, 2, Map.of(), 6_000_000, 7_000_000, (s, clock) -> {
+            });
+            o.print();
+            o.assertAllSucceededExactlyOnce();
+            assertThat(proxy.injected(Fault.STALL_MID_BODY)).as("bodies stalled").isEqualTo(2);
         }
     }
 
@@ -209,11 +224,17 @@ class HostFaultsTest {
         });
     }
 
+    private Outcome run(String fault, FaultProxy proxy, int count, Map<String, String> extra, DuringRun during) {
+        return run(fault, proxy, count, extra, 16_000, 400_000, during);
+    }
+
     /**
-     * Starts a sidecar that delivers through {@code proxy}, uploads {@code count} photos, runs {@code during},
+     * Starts a sidecar that delivers through {@code proxy}, uploads {@code count} photos (of {@code minSize} to
+     * {@code maxSize} bytes), runs {@code during},
      * then moves the clock on until every job is succeeded or failed, and reads the host.
      */
-    private Outcome run(String fault, FaultProxy proxy, int count, Map<String, String> extra, DuringRun during) {
+    private Outcome run(String fault, FaultProxy proxy, int count, Map<String, String> extra, int minSize, int maxSize,
+                        DuringRun during) {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
         Map<String, String> env = new HashMap<>(Map.of(
                 "SIDECAR_TARGET", "webdav",
@@ -232,7 +253,7 @@ class HostFaultsTest {
             Map<String, String> shaByKey = new HashMap<>();
             SplittableRandom random = new SplittableRandom(fault.hashCode());
             for (int i = 0; i < count; i++) {
-                byte[] body = Files2.randomBytes(random.nextLong(), 16_000 + random.nextInt(400_000));
+                byte[] body = Files2.randomBytes(random.nextLong(), minSize + random.nextInt(maxSize - minSize));
                 String key = "k" + i;
                 int status = s.http().put("/v1/uploads/" + key, token, Map.of("X-Filename", String.format("IMG_%04d.JPG", i),
                         "X-Created-At", "2024-05-01T10:00:00Z"), body).status();
