@@ -68,7 +68,6 @@ class WebDavCrashLoopTest {
     private static final String USER = "alice";
     private static final boolean LONG = Boolean.getBoolean("crash.long");
     private static final int KILLS = Integer.getInteger("crash.kills", LONG ? 200 : 20);
-    private static final int PHONES = 4;
     /** How long to wait for an aimed phase before killing at a random moment instead. */
     private static final Duration AIM_WAIT = Duration.ofSeconds(20);
 
@@ -152,7 +151,7 @@ class WebDavCrashLoopTest {
             env.put("SIDECAR_TARGET", "webdav");
             env.put("SIDECAR_WEBDAV_USER", dav.user());
             env.put("SIDECAR_WEBDAV_PASSWORD", dav.password());
-            Report r = crashLoop(kind.name().toLowerCase(), dav.port(), "{user}/", env, WEBDAV_PHASES, 4 * 1024, 1024 * 1024,
+            Report r = crashLoop(kind.name().toLowerCase(), dav.port(), "{user}/", env, WEBDAV_PHASES, 4, 4 * 1024, 1024 * 1024,
                     () -> HostInventory.of(dav.root().resolve(USER)), Phones.Outcome::expectedPath);
             for (Phones.Outcome o : r.acknowledged()) {
                 assertThat(Files2.sha256(dav.root().resolve(USER).resolve(o.expectedPath())))
@@ -177,7 +176,8 @@ class WebDavCrashLoopTest {
         env.put("SIDECAR_PATH_TEMPLATE", folder + "/{filename}");
         Sardine sardine = SardineFactory.begin(nc.user(), nc.appPassword());
         try {
-            crashLoop("nextcloud", ncPort, "", env, NEXTCLOUD_PHASES, 256 * 1024, 12 * 1024 * 1024,
+            // Two phones: Nextcloud under php -S takes a second or more per chunked delivery.
+            crashLoop("nextcloud", ncPort, "", env, NEXTCLOUD_PHASES, 2, 256 * 1024, 12 * 1024 * 1024,
                     () -> nextcloudInventory(sardine, nc, folder), o -> folder + "/" + Path.of(o.expectedPath()).getFileName());
         } finally {
             try {
@@ -194,11 +194,11 @@ class WebDavCrashLoopTest {
     }
 
     /**
-     * Runs the loop: starts the sidecar behind a watching proxy to {@code 127.0.0.1:hostPort}, lets the phones
-     * upload, kills {@link #KILLS} times at the aimed phases, then checks the invariants and prints the counts.
+     * Runs the loop: starts the sidecar behind a watching proxy to {@code 127.0.0.1:hostPort}, lets
+     * {@code phoneCount} phones upload photos of {@code minSize} to {@code maxSize} bytes, kills {@link #KILLS} times at the aimed phases, then checks the invariants and prints the counts.
      */
     private Report crashLoop(String label, int hostPort, String urlSuffix, Map<String, String> targetEnv,
-                             List<Phase> aims, int minSize, int maxSize, Supplier<HostInventory> host,
+                             List<Phase> aims, int phoneCount, int minSize, int maxSize, Supplier<HostInventory> host,
                              java.util.function.Function<Phones.Outcome, String> path) throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
         Random random = new Random(seed);
@@ -233,7 +233,7 @@ class WebDavCrashLoopTest {
                 fire(Phase.COMMIT);
             }
         });
-        phones.start(PHONES, true);
+        phones.start(phoneCount, true);
 
         Map<Phase, Integer> hit = new EnumMap<>(Phase.class);
         Map<Phase, Integer> missed = new EnumMap<>(Phase.class);
@@ -297,9 +297,10 @@ class WebDavCrashLoopTest {
             assertThat(jobs.get(o.key()).get("remotePath").asText()).as("remotePath of %s", o.key())
                     .isEqualTo(path.apply(o));
         }
-        // The loop did what it claims: kills landed on running deliveries and in uploads.
+        // The loop did what it claims: kills landed on running deliveries, and mostly where they were aimed.
         assertThat(CrashRecoveryTest.sumOf(CrashRecoveryTest.RECOVERED, log, 1)).as("deliveries in flight at a kill").isPositive();
-        assertThat(hit.keySet()).as("phases the kills hit").contains(Phase.INTAKE, Phase.COMMIT);
+        assertThat(missed.values().stream().mapToInt(Integer::intValue).sum()).as("kills that missed their aim")
+                .isLessThanOrEqualTo(KILLS / 2);
         return new Report(outcomes);
     }
 
