@@ -106,6 +106,7 @@ final class Phones implements AutoCloseable {
     private Future<?> cutter;
     private volatile BodyWatch watch = (u, n) -> {
     };
+    private volatile int maxPhotos = Integer.MAX_VALUE;
 
     private final AtomicBoolean stopNewUploads = new AtomicBoolean();
     private final AtomicInteger nextIndex = new AtomicInteger();
@@ -126,6 +127,15 @@ final class Phones implements AutoCloseable {
 
     void watch(BodyWatch w) {
         this.watch = w;
+    }
+
+    /** No more than {@code n} photos in all (for a slow host that could never catch up with the phones). */
+    void maxPhotos(int n) {
+        this.maxPhotos = n;
+    }
+
+    private boolean noNewPhotos() {
+        return stopNewUploads.get() || nextIndex.get() >= maxPhotos;
     }
 
     /** Starts {@code count} phones, and the cutter if asked. */
@@ -172,8 +182,11 @@ final class Phones implements AutoCloseable {
     }
 
     private void runPhone() {
-        while (!stopNewUploads.get()) {
+        while (!noNewPhotos()) {
             int index = nextIndex.getAndIncrement();
+            if (index >= maxPhotos) {
+                return;
+            }
             outcomes.add(uploadUntilAcknowledged(Upload.generate(seed, index, minSize, maxSize)));
             completed.incrementAndGet();
         }
@@ -265,12 +278,12 @@ final class Phones implements AutoCloseable {
      */
     private void runCutter(Random r) {
         int n = 0;
-        while (!stopNewUploads.get()) {
+        while (!noNewPhotos()) {
             int seen = completed.get();
             await("normal uploads progressing").atMost(SidecarRuns.RESTART_WAIT.multipliedBy(2)).pollInterval(Duration.ofMillis(10))
-                    .until(() -> stopNewUploads.get() || completed.get() >= seen + 2);
+                    .until(() -> noNewPhotos() || completed.get() >= seen + 2);
             SidecarRuns.Run run = runs.live();
-            if (stopNewUploads.get() || run == null) {
+            if (noNewPhotos() || run == null) {
                 continue;
             }
             String key = String.format("cut-%04d", n++);

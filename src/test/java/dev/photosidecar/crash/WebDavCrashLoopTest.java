@@ -151,7 +151,8 @@ class WebDavCrashLoopTest {
             env.put("SIDECAR_TARGET", "webdav");
             env.put("SIDECAR_WEBDAV_USER", dav.user());
             env.put("SIDECAR_WEBDAV_PASSWORD", dav.password());
-            Report r = crashLoop(kind.name().toLowerCase(), dav.port(), "{user}/", env, WEBDAV_PHASES, 4, 4 * 1024, 1024 * 1024,
+            Report r = crashLoop(kind.name().toLowerCase(), dav.port(), "{user}/", env, WEBDAV_PHASES, 4, Integer.MAX_VALUE,
+                    4 * 1024, 1024 * 1024,
                     () -> HostInventory.of(dav.root().resolve(USER)), Phones.Outcome::expectedPath);
             for (Phones.Outcome o : r.acknowledged()) {
                 assertThat(Files2.sha256(dav.root().resolve(USER).resolve(o.expectedPath())))
@@ -176,9 +177,16 @@ class WebDavCrashLoopTest {
         env.put("SIDECAR_PATH_TEMPLATE", folder + "/{filename}");
         Sardine sardine = SardineFactory.begin(nc.user(), nc.appPassword());
         try {
-            // Two phones: Nextcloud under php -S takes a second or more per chunked delivery.
-            crashLoop("nextcloud", ncPort, "", env, NEXTCLOUD_PHASES, 2, 256 * 1024, 12 * 1024 * 1024,
+            // Two phones and 80 photos: Nextcloud under php -S takes seconds per chunked delivery, and phones left
+            // to run would pile up far more than it can take in while the kills go on.
+            Report r = crashLoop("nextcloud", ncPort, "", env, NEXTCLOUD_PHASES, 2, 80, 256 * 1024, 12 * 1024 * 1024,
                     () -> nextcloudInventory(sardine, nc, folder), o -> folder + "/" + Path.of(o.expectedPath()).getFileName());
+            // Chunk folders are the chunked upload's temporary files: none of this run's jobs may leave one behind.
+            String uploads = nc.url() + "remote.php/dav/uploads/" + nc.user() + "/";
+            List<String> leftover = sardine.list(uploads, 1).stream().filter(DavResource::isDirectory).map(DavResource::getName)
+                    .filter(n -> r.jobIds().stream().anyMatch(id -> n.startsWith("sidecar-" + id + "-"))).sorted().toList();
+            System.out.printf("WebDavCrashLoopTest nextcloud: %d chunk upload folders of this run left on the host%n", leftover.size());
+            assertThat(leftover).as("chunk upload folders left in %s", uploads).isEmpty();
         } finally {
             try {
                 sardine.delete(nc.filesUrl(folder));
@@ -189,16 +197,18 @@ class WebDavCrashLoopTest {
         }
     }
 
-    /** What one crash loop did, for the per-host checks. */
-    private record Report(List<Phones.Outcome> acknowledged) {
+    /** What one crash loop did, for the per-host checks: the acknowledged uploads and the ids of their jobs. */
+    private record Report(List<Phones.Outcome> acknowledged, java.util.Set<String> jobIds) {
     }
 
     /**
      * Runs the loop: starts the sidecar behind a watching proxy to {@code 127.0.0.1:hostPort}, lets
-     * {@code phoneCount} phones upload photos of {@code minSize} to {@code maxSize} bytes, kills {@link #KILLS} times at the aimed phases, then checks the invariants and prints the counts.
+     * {@code phoneCount} phones upload up to {@code maxPhotos} photos of {@code minSize} to {@code maxSize}
+     * bytes, kills {@link #KILLS} times at the aimed phases, then checks the invariants and prints the counts.
      */
     private Report crashLoop(String label, int hostPort, String urlSuffix, Map<String, String> targetEnv,
-                             List<Phase> aims, int phoneCount, int minSize, int maxSize, Supplier<HostInventory> host,
+                             List<Phase> aims, int phoneCount, int maxPhotos, int minSize, int maxSize,
+                             Supplier<HostInventory> host,
                              java.util.function.Function<Phones.Outcome, String> path) throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
         Random random = new Random(seed);
@@ -233,6 +243,7 @@ class WebDavCrashLoopTest {
                 fire(Phase.COMMIT);
             }
         });
+        phones.maxPhotos(maxPhotos);
         phones.start(phoneCount, true);
 
         Map<Phase, Integer> hit = new EnumMap<>(Phase.class);
@@ -254,7 +265,7 @@ class WebDavCrashLoopTest {
         SidecarRuns.Run last = runs.live();
         Map<String, Phones.Outcome> expected = outcomes.stream().collect(Collectors.toMap(Phones.Outcome::key, o -> o));
         assertThat(expected).hasSize(outcomes.size());
-        Map<String, JsonNode> jobs = phones.awaitAllSucceeded(last, expected.keySet(), Duration.ofMinutes(LONG ? 10 : 3));
+        Map<String, JsonNode> jobs = phones.awaitAllSucceeded(last, expected.keySet(), Duration.ofMinutes(LONG || maxPhotos < Integer.MAX_VALUE ? 10 : 3));
         phones.assertNoCutOffUploadHasAJob(last);
         for (Phones.Outcome o : expected.values()) {
             JsonNode job = jobs.get(o.key());
@@ -301,7 +312,7 @@ class WebDavCrashLoopTest {
         assertThat(CrashRecoveryTest.sumOf(CrashRecoveryTest.RECOVERED, log, 1)).as("deliveries in flight at a kill").isPositive();
         assertThat(missed.values().stream().mapToInt(Integer::intValue).sum()).as("kills that missed their aim")
                 .isLessThanOrEqualTo(KILLS / 2);
-        return new Report(outcomes);
+        return new Report(outcomes, jobs.values().stream().map(j -> j.get("id").asText()).collect(Collectors.toSet()));
     }
 
     /**
