@@ -67,16 +67,6 @@ public final class FaultProxy implements AutoCloseable {
 
     /** One request passing through: which connection, method, raw path, body length. */
     public record Request(int connection, int number, String method, String path, long contentLength, String head) {
-        public String header(String name) {
-            for (String line : head.split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-                    return line.substring(colon + 1).trim();
-                }
-            }
-            return null;
-        }
-
         @Override
         public String toString() {
             return method + " " + path + " (connection " + connection + ", request " + number + ")";
@@ -183,8 +173,8 @@ public final class FaultProxy implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
-    /** Drops every open connection (with a reset), as a host restart would. */
-    public void dropAll() {
+    /** Drops every open connection (with a reset). */
+    private void dropAll() {
         for (Socket s : open) {
             reset(s);
         }
