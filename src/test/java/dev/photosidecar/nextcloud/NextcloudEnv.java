@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * (a command that runs occ, for maintenance mode) and {@code NEXTCLOUD_LOGIN_PASSWORD} (the user's real
  * password, for Login Flow v2). Without them the tests are skipped, saying so.
  */
-record NextcloudEnv(String url, String user, String appPassword, Optional<String> occ, Optional<String> loginPassword) {
+public record NextcloudEnv(String url, String user, String appPassword, Optional<String> occ, Optional<String> loginPassword) {
 
-    static NextcloudEnv require() {
+    public static NextcloudEnv require() {
         String url = System.getenv("NEXTCLOUD_URL");
         String user = System.getenv("NEXTCLOUD_USER");
         String password = System.getenv("NEXTCLOUD_PASSWORD");
@@ -31,11 +31,11 @@ record NextcloudEnv(String url, String user, String appPassword, Optional<String
                 Optional.ofNullable(System.getenv("NEXTCLOUD_OCC")), Optional.ofNullable(System.getenv("NEXTCLOUD_LOGIN_PASSWORD")));
     }
 
-    String filesUrl(String path) {
+    public String filesUrl(String path) {
         return url + "remote.php/dav/files/" + user + "/" + path;
     }
 
-    String basic() {
+    public String basic() {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + appPassword).getBytes(StandardCharsets.UTF_8));
     }
 

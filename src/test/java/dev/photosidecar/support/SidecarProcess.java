@@ -134,8 +134,16 @@ public final class SidecarProcess implements AutoCloseable {
 
     /** SIGKILL (what {@link Process#destroyForcibly()} sends on Linux): no shutdown hook, no cleanup. */
     public void kill() {
-        process.destroyForcibly();
+        killNow();
         awaitExit();
+    }
+
+    /**
+     * Sends SIGKILL and returns at once, without waiting for the process to be gone: for a test that kills
+     * from the very thread that saw the moment it wanted (then {@link #kill()} waits for the exit).
+     */
+    public void killNow() {
+        process.destroyForcibly();
     }
 
     /** SIGTERM: the graceful stop. Returns the exit code (143 is the normal answer to SIGTERM). */

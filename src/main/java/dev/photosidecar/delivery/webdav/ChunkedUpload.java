@@ -66,7 +66,7 @@ final class ChunkedUpload {
             folder = uploadsRoot + DavPaths.encodeSegment(known.get().uploadId()) + "/";
             listing = dav.members(folder);
             if (listing.isEmpty()) {
-                log.info("Job {}: the host no longer has upload {} (expired or removed); starting over",
+                log.info("Job {}: the host does not have upload {} (expired, removed, or never created); starting over",
                         job.id(), known.get().uploadId());
                 progress.forget(job.id());
             }
@@ -89,6 +89,9 @@ final class ChunkedUpload {
             plan = ChunkPlan.of(job.size(), wantedChunk, hostMaxChunk);
             String uploadId = "sidecar-" + job.id() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
             folder = uploadsRoot + DavPaths.encodeSegment(uploadId) + "/";
+            // Remembered before the MKCOL: a crash while the host creates the folder must not leave it there
+            // unknown. The next attempt resumes into it if it exists, or starts over if it does not.
+            progress.start(job.id(), uploadId, plan.chunkSize());
             DavReply made = dav.mkcol(folder, Map.of("Destination", destination));
             if (made.status() == 409 || made.status() == 404) {
                 // The user's upload area does not exist yet.
@@ -96,10 +99,10 @@ final class ChunkedUpload {
                 made = dav.mkcol(folder, Map.of("Destination", destination));
             }
             if (!made.isSuccess()) {
+                progress.forget(job.id());
                 throw WebDavFailures.forStatus(made.status(), made.reason(), made.retryAfter(), user, "MKCOL upload folder",
                         clock);
             }
-            progress.start(job.id(), uploadId, plan.chunkSize());
             log.info("Job {}: chunked upload {} of {} bytes in {} chunks of {}", job.id(), uploadId, job.size(),
                     plan.count(), plan.chunkSize());
         }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,12 +25,17 @@ import org.apache.http.util.EntityUtils;
 /**
  * Sardine with its traps handled: preemptive Basic auth for the exact scheme, host and port; answers read
  * as status codes instead of exceptions where the status is information (405 on MKCOL, 412 on MOVE); PUT
- * streamed from a file with its real length and an explicit Content-Type, returning the ETag.
+ * streamed from a file with its real length and an explicit Content-Type, returning the ETag, and given up
+ * when the host stops reading its body ({@link StalledBodyGuard}).
  */
 final class WebDavClient extends SardineImpl {
+    private final Duration bodyStallLimit;
 
-    WebDavClient(HttpClientBuilder builder, Optional<String> login, Optional<String> password, URL root) {
+    /** @param bodyStallLimit how long a request body may make no progress before the request is given up */
+    WebDavClient(HttpClientBuilder builder, Optional<String> login, Optional<String> password, URL root,
+                 Duration bodyStallLimit) {
         super(builder, login.orElse(null), password.orElse(null));
+        this.bodyStallLimit = bodyStallLimit;
         if (login.isPresent()) {
             enablePreemptiveAuthentication(root);
         }
@@ -52,14 +58,15 @@ final class WebDavClient extends SardineImpl {
     DavReply putFile(String url, Path file, String contentType, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
         // FileEntity streams from disk with the file's real length: no chunking, nothing held in memory.
-        put.setEntity(new FileEntity(file.toFile(), ContentType.create(contentType)));
+        put.setEntity(StalledBodyGuard.guard(new FileEntity(file.toFile(), ContentType.create(contentType)), put,
+                bodyStallLimit));
         headers.forEach(put::setHeader);
         return call(put);
     }
 
     DavReply putRegion(String url, FileRegionEntity region, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
-        put.setEntity(region);
+        put.setEntity(StalledBodyGuard.guard(region, put, bodyStallLimit));
         headers.forEach(put::setHeader);
         return call(put);
     }

@@ -100,7 +100,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
         Credentials key = sharedAccount.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
-                sharedAccount.map(Credentials::password), rootUrl("_")));
+                sharedAccount.map(Credentials::password), rootUrl("_"), settings.socketTimeout()));
     }
 
     @Override
@@ -117,7 +117,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         String folder = DavPaths.folder(root, request.folders());
         String temp = DavPaths.file(folder, ".sidecar-" + job.id() + ".tmp");
         String what = "PUT " + request.fileName();
-        boolean uploaded = false;
+        boolean tempMayExist = false;
         HostFacts host = detector.facts();
         Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
         try {
@@ -125,11 +125,15 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             DavReply put;
             if (host.nextcloud() && host.chunkingV2() && job.size() > Math.min(settings.chunkThreshold(), host.maxChunkBytes())) {
                 what = "chunked upload of " + request.fileName();
-                uploaded = true;
+                tempMayExist = true;
                 put = new ChunkedUpload(dav, ChunkedUpload.uploadsRoot(serverRoot, user), chunkProgress, clock)
                         .send(job, request.spoolFile(), temp, settings.chunkSize(), host.maxChunkBytes(), host.maxParallel(),
                                 NextcloudHeaders.forAssembly(job), user);
             } else {
+                // From the moment the PUT goes out the host may hold the temporary file, even when its answer
+                // never arrives (a timeout, a reset): clean it up on every failure from here on, or a job that
+                // then fails for good leaves it on the host forever.
+                tempMayExist = true;
                 put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
                 if (put.status() == 404 || put.status() == 409) {
                     // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
@@ -141,7 +145,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             if (!put.isSuccess()) {
                 throw failure(put, user, what);
             }
-            uploaded = true;
+            tempMayExist = true;
             if (host.nextcloud()) {
                 checkHostHash(dav, temp, put, job);
             }
@@ -152,7 +156,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 what = "MOVE to " + name;
                 DavReply move = dav.moveNoOverwrite(temp, target);
                 if (move.isSuccess()) {
-                    uploaded = false;
+                    tempMayExist = false;
                     return withFileId(verified(dav, target, request.folders(), name, job, false, put.etag()), fileId);
                 }
                 if (move.status() == 412) {
@@ -168,7 +172,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         } catch (IOException e) {
             throw WebDavFailures.forException(e, what, this::hostAnswers);
         } finally {
-            if (uploaded) {
+            if (tempMayExist) {
                 dav.deleteQuietly(temp);
             }
         }
@@ -325,13 +329,14 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         }
         Credentials key = creds.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), creds.map(Credentials::login),
-                creds.map(Credentials::password), rootUrl(user)));
+                creds.map(Credentials::password), rootUrl(user), settings.socketTimeout()));
     }
 
     private WebDavClient appApiClient(String user) {
         List<org.apache.http.Header> headers = AppApiHeaders.forUser(exApp.orElseThrow(), user).entrySet().stream()
                 .map(e -> (org.apache.http.Header) new org.apache.http.message.BasicHeader(e.getKey(), e.getValue())).toList();
-        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user));
+        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user),
+                settings.socketTimeout());
     }
 
     private HttpClientBuilder builder() {
@@ -364,7 +369,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         String probe = base.getScheme() + "://" + base.getRawAuthority() + "/";
         try {
             WebDavClient anonymous = clients.get(new Credentials("", ""), k -> new WebDavClient(builder(),
-                    Optional.empty(), Optional.empty(), rootUrl("_")));
+                    Optional.empty(), Optional.empty(), rootUrl("_"), settings.socketTimeout()));
             DavReply r = anonymous.call(new HttpOptions(probe));
             if (r.status() == 503 || r.maintenance()) {
                 return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");
