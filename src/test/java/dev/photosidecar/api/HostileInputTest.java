@@ -66,6 +66,9 @@ class HostileInputTest {
     int expectedJobs;
     int good;
     Set<Path> baseline;
+    /** Answers seen, by status, over the cases that passed every check (printed at the end). */
+    final java.util.SortedMap<Integer, Integer> answers = new java.util.TreeMap<>();
+    int casesRun;
 
     @BeforeAll
     void start() throws Exception {
@@ -95,6 +98,11 @@ class HostileInputTest {
 
     @AfterAll
     void stop() {
+        int passed = answers.values().stream().mapToInt(Integer::intValue).sum();
+        long serverErrors = answers.entrySet().stream().filter(e -> e.getKey() >= 500).mapToLong(java.util.Map.Entry::getValue).sum();
+        // A case passes only when it left no job, no spool file and no file outside the library.
+        System.out.printf("hostile corpus: cases: %d, passed all checks: %d, answers: %s, 5xx: %d, "
+                + "good uploads by another device after each: %d%n", casesRun, passed, answers, serverErrors, good);
         if (s != null) {
             s.close();
         }
@@ -308,6 +316,7 @@ class HostileInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void hostileRequest(Case c) throws Exception {
+        casesRun++;
         // Counted afresh for every case, so that one failing case does not fail all that follow.
         expectedJobs = (int) jobCount();
         int before = expectedJobs;
@@ -328,6 +337,7 @@ class HostileInputTest {
         Http.Response goodUpload = s.http().put("/v1/uploads/good-" + (++good), bob, Map.of("X-Filename", "good.jpg"), bytes("good " + good));
         assertThat(goodUpload.status()).as("another device still uploads after '%s'", c.name()).isEqualTo(201);
         expectedJobs++;
+        answers.merge(o.status(), 1, Integer::sum);
     }
 
     private long jobCount() {
