@@ -161,7 +161,35 @@ class TlsTest {
         assertThat(p.waitFor()).as(String.join(" ", command) + "\n" + out).isZero();
     }
 
+    @Test
+    void theResumableUploads104ReachesTheClientEncrypted() throws Exception {
+        Pem pem = selfSigned("rsa104", "rsa:2048");
+        try (TestSidecar sidecar = TestSidecar.start(tmp.resolve("data"), tlsEnv(pem))) {
+            String token = sidecar.enroll("alice", "phone");
+            byte[] photo = "a photo sent resumably over TLS".getBytes(StandardCharsets.UTF_8);
+            javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) sslContext(pem.cert()).getSocketFactory()
+                    .createSocket("127.0.0.1", sidecar.port());
+            socket.startHandshake();
+            try (dev.photosidecar.support.RawConnection c = new dev.photosidecar.support.RawConnection(socket)) {
+                c.sendHead("PUT /v1/uploads/tls-104 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
+                        + "\r\nX-Filename: IMG_0104.JPG\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1"
+                        + "\r\nContent-Length: " + photo.length);
+                dev.photosidecar.support.RawConnection.Head interim = c.readHead();
+                assertThat(interim.statusLine()).startsWith("HTTP/1.1 104");
+                assertThat(interim.header("Location")).startsWith("/v1/resumable/");
+                c.sendBytes(photo);
+                dev.photosidecar.support.RawConnection.Head fin = c.readHead();
+                assertThat(fin.status()).as(c.readBody(fin)).isEqualTo(201);
+            }
+        }
+    }
+
     private static HttpClient trusting(Path certPem) throws Exception {
+        return HttpClient.newBuilder().sslContext(sslContext(certPem)).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    private static SSLContext sslContext(Path certPem) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(certPem)) {
@@ -171,7 +199,6 @@ class TlsTest {
         tmf.init(trust);
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(null, tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        return ssl;
     }
 }

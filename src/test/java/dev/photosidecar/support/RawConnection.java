@@ -28,7 +28,12 @@ public final class RawConnection implements AutoCloseable {
     }
 
     public RawConnection(int port) throws IOException {
-        this.socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over a socket the caller opened (a TLS socket, say). */
+    public RawConnection(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(60_000);
         socket.setTcpNoDelay(true);
         this.in = socket.getInputStream();
