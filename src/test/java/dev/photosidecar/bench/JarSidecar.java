@@ -33,14 +33,16 @@ final class JarSidecar implements AutoCloseable {
     private final Path log;
     private final Path gcLog;
     private final Duration startup;
+    private final double startupCpuSeconds;
     private long rssPeakBytes;
 
-    private JarSidecar(Process process, int port, Path log, Path gcLog, Duration startup) {
+    private JarSidecar(Process process, int port, Path log, Path gcLog, Duration startup, double startupCpuSeconds) {
         this.process = process;
         this.port = port;
         this.log = log;
         this.gcLog = gcLog;
         this.startup = startup;
+        this.startupCpuSeconds = startupCpuSeconds;
     }
 
     static Path jar() {
@@ -103,11 +105,31 @@ final class JarSidecar implements AutoCloseable {
             }
             sleep(5);
         }
-        return new JarSidecar(process, port, log, gcLog, Duration.ofNanos(System.nanoTime() - launched));
+        Duration wall = Duration.ofNanos(System.nanoTime() - launched);
+        return new JarSidecar(process, port, log, gcLog, wall, cpuSeconds(process.pid()));
     }
 
     Duration startup() {
         return startup;
+    }
+
+    /**
+     * CPU time (user + system, all threads) the process had used when it became ready. On a shared machine
+     * this moves much less than the wall time: it is what start-up costs, not how long it waited for a core.
+     */
+    double startupCpuSeconds() {
+        return startupCpuSeconds;
+    }
+
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name, in clock ticks (100/s)
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     URI uri(String path) {
