@@ -76,9 +76,9 @@ final class BenchReport {
      */
     BufferedImage chart() {
         int rowHeight = 46;
-        int left = 330;
-        int barMax = 520;
-        int width = left + barMax + 200;
+        int left = 420;
+        int barMax = 480;
+        int width = left + barMax + 380;
         int height = 60 + rows.size() * rowHeight + 30;
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -95,8 +95,8 @@ final class BenchReport {
         int y = 50;
         for (Row r : rows) {
             g.setColor(Color.BLACK);
-            g.drawString(clip(r.scenario() + ": " + r.metric(), 50), 12, y + 14);
-            g.drawString(clip("vs " + r.referenceName(), 50), 12, y + 30);
+            g.drawString(clip(r.scenario() + ": " + r.metric(), 66), 12, y + 14);
+            g.drawString(clip("vs " + r.referenceName(), 66), 12, y + 30);
             int refWidth = (int) Math.round(scale);
             int sideWidth = (int) Math.round(Math.min(r.ratio(), 4.0) * scale);
             g.setColor(new Color(0x1f77b4));
