@@ -121,6 +121,11 @@ final class JarSidecar implements AutoCloseable {
         return startupCpuSeconds;
     }
 
+    /** CPU time (user + system, all threads) the process has used so far. */
+    double cpuSeconds() {
+        return cpuSeconds(process.pid());
+    }
+
     private static double cpuSeconds(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));

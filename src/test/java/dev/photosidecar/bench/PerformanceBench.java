@@ -127,6 +127,8 @@ class PerformanceBench {
         Series delivering = new Series("files/s");
         Series durable = new Series("files/s");
         Series curl = new Series("files/s");
+        aloneCpuMsPerFile = new Series("CPU ms/file");
+        durableCpuMsPerFile = new Series("CPU ms/file");
         for (int rep = 0; rep < INTAKE_REPS; rep++) {
             // Rotate the order so that no system always runs first (warm caches, a neighbour's build).
             for (int k = 0; k < 4; k++) {
@@ -135,7 +137,9 @@ class PerformanceBench {
                     case 1 -> delivering.add(batch.size() / sidecarIntake("s1-delivering-" + rep, batch, false));
                     case 2 -> {
                         Path dir = work.resolve("s1-durable-" + rep);
+                        double cpu0 = benchCpuSeconds();
                         durable.add(batch.size() / DurableWrites.run(batch, INTAKE_CLIENTS, dir));
+                        durableCpuMsPerFile.add((benchCpuSeconds() - cpu0) * 1000 / batch.size());
                         DurableWrites.deleteTree(dir);
                     }
                     default -> {
@@ -162,6 +166,18 @@ class PerformanceBench {
         if (PROFILE.equals("1")) {
             sidecarIntake("s1-profile", batch, true);
         }
+        report.fact(String.format(Locale.ROOT, "1 intake: CPU time per file (user + system, median of %d): sidecar with deliveries held "
+                        + "%s ms (the whole process), durable limit %s ms (the benchmark's JVM while it wrote) — on a shared "
+                        + "machine a figure that needs more CPU per file loses more to its neighbours",
+                aloneCpuMsPerFile.count(), Series.format(aloneCpuMsPerFile.median()), Series.format(durableCpuMsPerFile.median())));
+    }
+
+    private Series aloneCpuMsPerFile = new Series("CPU ms/file");
+    private Series durableCpuMsPerFile = new Series("CPU ms/file");
+
+    private static double benchCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     /** Seconds to take {@code batch} with 8 clients into a fresh sidecar, after a warm-up batch. */
@@ -169,7 +185,12 @@ class PerformanceBench {
         Map<String, String> env = holdDeliveries ? Map.of("SIDECAR_WEBDAV_PASSWORD", "not-" + dav.password()) : Map.of();
         try (Running sc = startSidecar(name, List.of(), env, name.endsWith("profile"))) {
             upload(sc, files.subList(0, WARMUP_FILES), "warm", INTAKE_CLIENTS);
-            return upload(sc, batch, "run", INTAKE_CLIENTS);
+            double cpu0 = sc.sidecar().cpuSeconds();
+            double seconds = upload(sc, batch, "run", INTAKE_CLIENTS);
+            if (holdDeliveries && !name.endsWith("profile")) {
+                aloneCpuMsPerFile.add((sc.sidecar().cpuSeconds() - cpu0) * 1000 / batch.size());
+            }
+            return seconds;
         } finally {
             DurableWrites.deleteTree(dav.root().resolve(name));
         }
@@ -385,11 +406,16 @@ class PerformanceBench {
     private record Running(JarSidecar sidecar, String token, Path dir, Path profileFile, StringBuilder profileOut)
             implements AutoCloseable {
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             sidecar.close();
             if (profileFile != null) {
-                profileOut.append("### ").append(dir.getFileName()).append("\n\n")
-                        .append(JfrSummary.summarise(profileFile, 15)).append('\n');
+                try {
+                    profileOut.append("### ").append(dir.getFileName()).append("\n\n")
+                            .append(JfrSummary.summarise(profileFile, 15)).append('\n');
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while reading the flight recording", e);
+                }
             }
             DurableWrites.deleteTree(dir);
         }
