@@ -2,8 +2,11 @@ package dev.photosidecar.jobs;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.concurrent.locks.LockSupport;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
+import org.sqlite.BusyHandler;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -12,8 +15,16 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>synchronous=FULL because a 2xx promises the job row is durable; transactions begin IMMEDIATE so
  * that two writers never deadlock on a read-to-write upgrade (they queue on the busy timeout instead).
+ *
+ * <p>A writer that finds the database locked waits in short steps ({@link ShortWaits}), not with SQLite's
+ * own busy handler: that one sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, then 100 ms between tries, so
+ * under concurrent uploads and deliveries a writer kept sleeping tens of milliseconds for a lock held for
+ * one commit (about one fsync), and intake fell to a tenth of what the disk allows (docs/performance.md).
  */
 public final class Database {
+    /** How long a writer waits for the lock before SQLITE_BUSY, as before. */
+    static final long BUSY_TIMEOUT_MILLIS = 30_000;
+
     private Database() {
     }
 
@@ -26,7 +37,7 @@ public final class Database {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-        config.setBusyTimeout(30_000);
+        config.setBusyTimeout((int) BUSY_TIMEOUT_MILLIS);
         config.enforceForeignKeys(true);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
@@ -37,6 +48,34 @@ public final class Database {
                 .loggers("slf4j")
                 .load()
                 .migrate();
-        return Jdbi.create(dataSource);
+        return Jdbi.create(() -> {
+            Connection connection = dataSource.getConnection();
+            BusyHandler.setHandler(connection, new ShortWaits());
+            return connection;
+        });
+    }
+
+    /**
+     * Waits 50 µs, then twice as long each time up to 1 ms, until {@link #BUSY_TIMEOUT_MILLIS} has passed; the
+     * lock is usually free again within one commit.
+     */
+    static final class ShortWaits extends BusyHandler {
+        private static final long MAX_WAIT_NANOS = 1_000_000;
+        private long waitedNanos;
+
+        @Override
+        protected int callback(int previousCalls) {
+            if (previousCalls == 0) {
+                waitedNanos = 0;
+            }
+            if (waitedNanos >= BUSY_TIMEOUT_MILLIS * 1_000_000) {
+                return 0; // give up: the statement fails with SQLITE_BUSY
+            }
+            long wait = Math.min(MAX_WAIT_NANOS, 50_000L << Math.min(previousCalls, 5));
+            long start = System.nanoTime();
+            LockSupport.parkNanos(wait);
+            waitedNanos += System.nanoTime() - start;
+            return 1;
+        }
     }
 }

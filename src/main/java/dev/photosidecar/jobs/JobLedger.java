@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.sqlite.SQLiteErrorCode;
@@ -31,6 +32,8 @@ public final class JobLedger {
 
     private final Jdbi jdbi;
     private final Clock clock;
+    private final GroupCommit<NewJob, Job> inserts = new GroupCommit<>(this::insertAll);
+    private final GroupCommit<Success, Boolean> successes = new GroupCommit<>(this::markAllSucceeded);
 
     public JobLedger(Jdbi jdbi, Clock clock) {
         this.jdbi = jdbi;
@@ -43,15 +46,52 @@ public final class JobLedger {
 
     // ---- intake ---------------------------------------------------------------------------------
 
-    /** Records a new pending job, due at once. Throws {@link DuplicateKeyException} if the key is taken. */
+    /**
+     * Records a new pending job, due at once. Throws {@link DuplicateKeyException} if the key is taken.
+     * Uploads that finish at the same time are recorded in one transaction ({@link GroupCommit}).
+     */
     public Job insert(NewJob j) {
+        return inserts.submit(j);
+    }
+
+    /**
+     * Inserts a batch in one transaction. A duplicate key is that item's outcome; any other failure rolls the
+     * batch back and each item is tried alone, so one bad row cannot fail its neighbours.
+     */
+    private List<GroupCommit.Outcome<Job>> insertAll(List<NewJob> batch) {
         long now = now();
+        if (batch.size() > 1) {
+            try {
+                return jdbi.inTransaction(h -> {
+                    List<GroupCommit.Outcome<Job>> outcomes = new ArrayList<>();
+                    for (NewJob j : batch) {
+                        outcomes.add(insertOne(h, j, now));
+                    }
+                    return outcomes;
+                });
+            } catch (RuntimeException oneRowFailed) {
+                // fall through: each alone
+            }
+        }
+        List<GroupCommit.Outcome<Job>> outcomes = new ArrayList<>();
+        for (NewJob j : batch) {
+            try {
+                outcomes.add(jdbi.withHandle(h -> insertOne(h, j, now)));
+            } catch (RuntimeException e) {
+                outcomes.add(GroupCommit.Outcome.failed(e));
+            }
+        }
+        return outcomes;
+    }
+
+    private static GroupCommit.Outcome<Job> insertOne(Handle h, NewJob j, long now) {
         try {
-            return jdbi.withHandle(h -> h.createQuery("""
+            Optional<Job> inserted = h.createQuery("""
                     INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                       content_type, size, sha256, created_at, received_at, attempts, next_attempt_at)
                     VALUES (:id, :device, :user, :key, 'pending', :filename, :type, :asset, :contentType, :size, :sha,
                             :createdAt, :now, 0, :now)
+                    ON CONFLICT (device_id, upload_key) DO NOTHING
                     RETURNING *""")
                     .bind("id", j.id())
                     .bind("device", j.deviceId())
@@ -66,11 +106,13 @@ public final class JobLedger {
                     .bind("createdAt", j.createdAt().map(Instant::toEpochMilli).orElse(now))
                     .bind("now", now)
                     .map(JobMapper.INSTANCE)
-                    .one());
+                    .findOne();
+            return inserted.map(GroupCommit.Outcome::of)
+                    .orElseGet(() -> GroupCommit.Outcome.failed(new DuplicateKeyException(j.deviceId(), j.key())));
         } catch (UnableToExecuteStatementException e) {
             if (e.getCause() instanceof SQLiteException s
                     && s.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE) {
-                throw new DuplicateKeyException(j.deviceId(), j.key());
+                return GroupCommit.Outcome.failed(new DuplicateKeyException(j.deviceId(), j.key()));
             }
             throw e;
         }
@@ -359,15 +401,52 @@ public final class JobLedger {
         return markSucceeded(id, owner, remotePath, etag, Optional.empty());
     }
 
-    /** The job is on the host and verified; {@code fileId} is the host's id for it (Nextcloud's OC-FileId). */
+    /**
+     * The job is on the host and verified; {@code fileId} is the host's id for it (Nextcloud's OC-FileId).
+     * Deliveries that finish at the same time are recorded in one transaction ({@link GroupCommit}).
+     */
     public boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        return successes.submit(new Success(id, owner, remotePath, etag, fileId));
+    }
+
+    private record Success(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId) {
+    }
+
+    private List<GroupCommit.Outcome<Boolean>> markAllSucceeded(List<Success> batch) {
+        long now = now();
+        if (batch.size() == 1) {
+            return List.of(GroupCommit.Outcome.of(jdbi.withHandle(h -> markOneSucceeded(h, batch.get(0), now))));
+        }
+        try {
+            return jdbi.inTransaction(h -> {
+                List<GroupCommit.Outcome<Boolean>> outcomes = new ArrayList<>();
+                for (Success s : batch) {
+                    outcomes.add(GroupCommit.Outcome.of(markOneSucceeded(h, s, now)));
+                }
+                return outcomes;
+            });
+        } catch (RuntimeException oneRowFailed) {
+            // each alone, so one bad row cannot fail its neighbours
+            List<GroupCommit.Outcome<Boolean>> outcomes = new ArrayList<>();
+            for (Success s : batch) {
+                try {
+                    outcomes.add(GroupCommit.Outcome.of(jdbi.withHandle(h -> markOneSucceeded(h, s, now))));
+                } catch (RuntimeException e) {
+                    outcomes.add(GroupCommit.Outcome.failed(e));
+                }
+            }
+            return outcomes;
+        }
+    }
+
+    private static boolean markOneSucceeded(Handle h, Success s, long now) {
+        return h.createUpdate("""
                 UPDATE jobs SET state = 'succeeded', remote_path = :path, remote_etag = :etag, delivered_at = :now,
                                 remote_file_id = :fileId,
                                 last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner""")
-                .bind("path", remotePath).bind("etag", etag.orElse(null)).bind("fileId", fileId.orElse(null)).bind("now", now())
-                .bind("id", id).bind("owner", owner).execute()) == 1;
+                .bind("path", s.remotePath()).bind("etag", s.etag().orElse(null)).bind("fileId", s.fileId().orElse(null))
+                .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).execute() == 1;
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, with the reason kept for the device. */

@@ -1,0 +1,239 @@
+package dev.photosidecar.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The sidecar exactly as users run it: {@code java [jvmArgs] -jar target/photo-sidecar.jar serve}, in its own
+ * process, so start-up time, resident memory and heap are those of the real jar. Every child writes a GC log
+ * ({@code -Xlog:gc}), from which the heap peak is read: the heap is at its fullest just before a collection.
+ */
+final class JarSidecar implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern GC_LINE = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+    private final Path gcLog;
+    private final Duration startup;
+    private final double startupCpuSeconds;
+    private long rssPeakBytes;
+
+    private JarSidecar(Process process, int port, Path log, Path gcLog, Duration startup, double startupCpuSeconds) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+        this.gcLog = gcLog;
+        this.startup = startup;
+        this.startupCpuSeconds = startupCpuSeconds;
+    }
+
+    static Path jar() {
+        Path jar = Path.of(System.getProperty("project.basedir", "."), "target", "photo-sidecar.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the benchmark through 'mvn -Pbench verify' (bin/bench), "
+                    + "which packages the jar first");
+        }
+        return jar;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Launches {@code serve} and returns once {@code /readyz} answers 200; {@link #startup()} is that wait. */
+    static JarSidecar start(Map<String, String> env, List<String> jvmArgs, Path workDir) throws IOException {
+        int port = Integer.parseInt(env.get("SIDECAR_PORT"));
+        Files.createDirectories(workDir);
+        Path log = workDir.resolve("sidecar.log");
+        Path gcLog = workDir.resolve("gc.log");
+        List<String> command = new ArrayList<>();
+        command.add(java());
+        command.add("-Xlog:gc:file=" + gcLog);
+        command.addAll(jvmArgs);
+        command.add("-jar");
+        command.add(jar().toString());
+        command.add("serve");
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
+        pb.environment().putAll(env);
+
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                .timeout(Duration.ofSeconds(5)).build();
+        long launched = System.nanoTime();
+        Process process = pb.start();
+        long deadline = launched + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the sidecar exited with " + process.exitValue() + " before /readyz; log:\n"
+                        + Files.readString(log));
+            }
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    break;
+                }
+            } catch (IOException notListening) {
+                // not yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                throw new IllegalStateException(e);
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("no 200 from /readyz within 60 s; log:\n" + Files.readString(log));
+            }
+            sleep(5);
+        }
+        Duration wall = Duration.ofNanos(System.nanoTime() - launched);
+        return new JarSidecar(process, port, log, gcLog, wall, cpuSeconds(process.pid()));
+    }
+
+    Duration startup() {
+        return startup;
+    }
+
+    /**
+     * CPU time (user + system, all threads) the process had used when it became ready. On a shared machine
+     * this moves much less than the wall time: it is what start-up costs, not how long it waited for a core.
+     */
+    double startupCpuSeconds() {
+        return startupCpuSeconds;
+    }
+
+    /** CPU time (user + system, all threads) the process has used so far. */
+    double cpuSeconds() {
+        return cpuSeconds(process.pid());
+    }
+
+    private static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name, in clock ticks (100/s)
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** The resident set's high-water mark so far (Linux VmHWM), read while the process lives. */
+    long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    rssPeakBytes = Math.max(rssPeakBytes, Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
+                }
+            }
+        } catch (IOException gone) {
+            // the process ended: keep the last reading
+        }
+        return rssPeakBytes;
+    }
+
+    /** The most heap in use at any collection so far (the "before" figure of every GC line), in bytes. */
+    long peakHeapBytes() {
+        long peak = 0;
+        try {
+            for (String line : Files.readAllLines(gcLog)) {
+                Matcher m = GC_LINE.matcher(line);
+                if (m.find()) {
+                    peak = Math.max(peak, bytes(m.group(1), m.group(2)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return peak;
+    }
+
+    private static long bytes(String number, String unit) {
+        long n = Long.parseLong(number);
+        return switch (unit) {
+            case "K" -> n << 10;
+            case "M" -> n << 20;
+            default -> n << 30;
+        };
+    }
+
+    String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(cannot read " + log + ")";
+        }
+    }
+
+    /** SIGTERM and wait: the graceful stop, which also lets a flight recording be written. */
+    void stop() {
+        peakRssBytes();
+        process.destroy();
+        try {
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            stop();
+        }
+    }
+
+    /** {@code device add --user USER --name bench --json} with the jar, against {@code dataDir}; returns the token. */
+    static String addDevice(Path dataDir, String user) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(java(), "-jar", jar().toString(), "device", "add", "--user", user,
+                "--name", "bench", "--json");
+        pb.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
+        pb.environment().put("SIDECAR_DATA_DIR", dataDir.toString());
+        pb.redirectErrorStream(false);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("device add failed: " + err);
+        }
+        JsonNode json = JSON.readTree(out);
+        return json.get("token").asText();
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
