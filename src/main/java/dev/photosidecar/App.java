@@ -56,11 +56,13 @@ public final class App implements AutoCloseable {
     private final DeliveryTarget target;
     private final ResumableUploads resumable;
     private final ResumableExpiry resumableExpiry;
+    private final Database.Pooled db;
     private boolean closed;
 
     private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
                 DeliveryWorkers workers, HttpApi api, DeliveryTarget target, ResumableUploads resumable,
-                ResumableExpiry resumableExpiry) {
+                ResumableExpiry resumableExpiry, Database.Pooled db) {
+        this.db = db;
         this.resumable = resumable;
         this.resumableExpiry = resumableExpiry;
         this.target = target;
@@ -74,9 +76,11 @@ public final class App implements AutoCloseable {
 
     public static App start(SidecarConfig config, Clock clock) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        Database.Pooled db = null;
         try {
             SecretFiles.requirePrivate(config);
-            Jdbi jdbi = Database.open(config.ledgerFile());
+            db = Database.openPooled(config.ledgerFile(), config.workers() + 4);
+            Jdbi jdbi = db.jdbi();
             JobLedger ledger = new JobLedger(jdbi, clock);
             DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
             String owner = "sidecar-" + Ids.jobId().substring(0, 12);
@@ -122,10 +126,13 @@ public final class App implements AutoCloseable {
             ResumableExpiry expiry = new ResumableExpiry(resumable);
             workers.start();
 
-            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry);
+            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry, db);
             app.announce(target, spool, exApp, exAppSwitch);
             return app;
         } catch (RuntimeException e) {
+            if (db != null) {
+                db.close();
+            }
             lock.close();
             throw e;
         }
@@ -218,6 +225,7 @@ public final class App implements AutoCloseable {
                 log.warn("Closing the {} target failed: {}", target.name(), e.getMessage());
             }
         }
+        db.close();
         lock.close();
         log.info("Stopped");
     }

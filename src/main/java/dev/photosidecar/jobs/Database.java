@@ -1,13 +1,16 @@
 package dev.photosidecar.jobs;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.concurrent.locks.LockSupport;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.sqlite.BusyHandler;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -28,7 +31,40 @@ public final class Database {
     private Database() {
     }
 
+    /**
+     * The ledger for a command that makes a few calls and exits: a new connection per call, nothing to close.
+     */
     public static Jdbi open(Path file) {
+        return Jdbi.create(migrated(file));
+    }
+
+    /**
+     * The ledger for the server: up to {@code connections} connections kept open and reused. Opening a SQLite
+     * connection reads and parses the schema and maps the WAL index; per call, that was a sixth of the CPU of
+     * a delivery (docs/performance.md). Close it when the server stops.
+     */
+    public static Pooled openPooled(Path file, int connections) {
+        HikariConfig pool = new HikariConfig();
+        pool.setDataSource(migrated(file));
+        pool.setPoolName("ledger");
+        pool.setMaximumPoolSize(connections);
+        pool.setMinimumIdle(1);
+        // A caller that finds every connection busy waits as a writer waits for SQLite's lock.
+        pool.setConnectionTimeout(BUSY_TIMEOUT_MILLIS);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+        return new Pooled(Jdbi.create(dataSource), dataSource);
+    }
+
+    /** A pooled ledger: its {@link Jdbi}, and {@link #close()} to close its connections. */
+    public record Pooled(Jdbi jdbi, HikariDataSource dataSource) implements AutoCloseable {
+        @Override
+        public void close() {
+            dataSource.close();
+        }
+    }
+
+    /** Creates the folder, migrates the file to the newest schema, and returns its connection source. */
+    private static SQLiteDataSource migrated(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (java.io.IOException e) {
@@ -40,7 +76,7 @@ public final class Database {
         config.setBusyTimeout((int) BUSY_TIMEOUT_MILLIS);
         config.enforceForeignKeys(true);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
-        SQLiteDataSource dataSource = new SQLiteDataSource(config);
+        SQLiteDataSource dataSource = new ShortWaitDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         Flyway.configure()
                 .dataSource(dataSource)
@@ -48,11 +84,21 @@ public final class Database {
                 .loggers("slf4j")
                 .load()
                 .migrate();
-        return Jdbi.create(() -> {
-            Connection connection = dataSource.getConnection();
+        return dataSource;
+    }
+
+    /** Connections that wait for a locked database with {@link ShortWaits}. */
+    private static final class ShortWaitDataSource extends SQLiteDataSource {
+        ShortWaitDataSource(SQLiteConfig config) {
+            super(config);
+        }
+
+        @Override
+        public SQLiteConnection getConnection(String username, String password) throws SQLException {
+            SQLiteConnection connection = super.getConnection(username, password);
             BusyHandler.setHandler(connection, new ShortWaits());
             return connection;
-        });
+        }
     }
 
     /**
