@@ -33,7 +33,36 @@ final class ErrorResponses {
         if (p.code() == ErrorCode.INVALID_CREDENTIALS) {
             ctx.header("WWW-Authenticate", "Basic realm=\"photo-sidecar enrollment\", charset=\"UTF-8\"");
         }
+        drainSmallBody(ctx);
         ctx.status(p.code().status()).json(body(p.code(), p.getMessage(), p.details()));
+    }
+
+    /** Request bodies up to this size are read to their end before an error answer goes out. */
+    static final long DRAIN_LIMIT = 1024 * 1024;
+
+    /**
+     * Reads what is left of a small request body before answering with an error. A request refused before
+     * its body was read (a bad header, an unknown checksum algorithm) leaves bytes the server never reads;
+     * closing a connection with unread bytes makes the kernel send a reset, which can destroy the answer
+     * before a client that is still sending reads it, so the client sees a dead connection instead of the
+     * error. Larger bodies are not read: Jetty closes their connection, as it should.
+     */
+    private static void drainSmallBody(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared <= 0 || declared > DRAIN_LIMIT) {
+            return;
+        }
+        try {
+            java.io.InputStream in = ctx.req().getInputStream();
+            byte[] buf = new byte[16 * 1024];
+            long left = declared;
+            int n;
+            while (left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) >= 0) {
+                left -= n;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // The body broke off, timed out or was read already: there is nothing left to keep the answer from.
+        }
     }
 
     static java.util.Optional<Integer> retryAfter(ErrorCode code) {
