@@ -270,7 +270,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             }
             // A parent is missing: perhaps the user's root itself (a fresh account folder). Create it, then again.
             DavReply rootReply = dav.mkcol(root);
-            if (!rootReply.isSuccess() && rootReply.status() != 405) {
+            if (!rootReply.isSuccess() && rootReply.status() != 405 && !madeMeanwhile(dav, root, rootReply)) {
                 throw failure(rootReply, user, "MKCOL " + root);
             }
             forgetFolders(root);
@@ -288,7 +288,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 continue;
             }
             DavReply r = dav.mkcol(url);
-            if (r.isSuccess() || r.status() == 405) {
+            if (r.isSuccess() || r.status() == 405 || madeMeanwhile(dav, url, r)) {
                 knownFolders.put(url, Boolean.TRUE);
             } else if (r.status() == 409) {
                 forgetFolders(url);
@@ -298,6 +298,24 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether a MKCOL refused with 403 lost a race rather than a permission: Apache's mod_dav_fs answers 403
+     * ("File exists: Unable to create collection") when another request created the folder between its
+     * check and its mkdir. Two workers delivering into the same new folder do exactly that, and a 403 taken
+     * for rejected credentials would pause the user's deliveries for ten minutes. Found by the long crash
+     * loop against Apache, where every restart forgets the known folders.
+     */
+    private static boolean madeMeanwhile(WebDavClient dav, String url, DavReply refused) throws IOException {
+        if (refused.status() != 403) {
+            return false;
+        }
+        try {
+            return dav.stat(url).map(DavResource::isDirectory).orElse(false);
+        } catch (IOException e) {
+            return false; // the PROPFIND was refused too: the 403 stands
+        }
     }
 
     /** Forgets {@code url} and every known folder above it. */
