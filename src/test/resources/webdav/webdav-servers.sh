@@ -335,6 +335,13 @@ DocumentRoot "$dir/root"
     AuthUserFile "$dir/users.htpasswd"
     Require valid-user
 </Location>
+# For tests: under /mkcol-403/ every MKCOL is refused with 403, as mod_dav_fs refuses the loser of two
+# concurrent MKCOLs of the same folder ("File exists: Unable to create collection").
+<Location /mkcol-403/>
+    <Limit MKCOL>
+        Require all denied
+    </Limit>
+</Location>
 CONF
 }
 
