@@ -40,6 +40,9 @@ final class JettyJsonErrors extends ErrorHandler {
         String text = message == null || message.isBlank() ? "the request was refused (HTTP " + code + ")"
                 : "the request was refused (HTTP " + code + "): " + message;
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        // Jetty closes the connection after refusing a request at this level (a URI it will not route, say)
+        // but did not say so: a client reusing the connection then found it dead instead of reconnecting.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(ErrorResponses.json(mapper, error, text).getBytes(StandardCharsets.UTF_8)),
                 callback);
     }
@@ -47,6 +50,7 @@ final class JettyJsonErrors extends ErrorHandler {
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        fields.put(HttpHeader.CONNECTION, "close");
         String text = "the request is malformed (HTTP " + status + ")" + (reason == null ? "" : ": " + reason);
         return ByteBuffer.wrap(ErrorResponses.json(mapper, ErrorResponses.forStatus(status), text)
                 .getBytes(StandardCharsets.UTF_8));
