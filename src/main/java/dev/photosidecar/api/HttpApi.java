@@ -92,12 +92,11 @@ public final class HttpApi {
             route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
             // A request with the IETF resumable-upload headers creates a resumable upload; without, it is plain.
             // Either way it counts against the device's concurrent uploads.
-            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, ctx -> {
+            io.javalin.http.Handler upload = deviceLimits.perDeviceUploads(auth, ctx -> {
                 if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
-            }));
-            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", deviceLimits.perDeviceUploads(auth, ctx -> {
-                if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
-            }));
+            });
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", upload);
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", upload);
             route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
             route(config.routes, HandlerType.OPTIONS, "/v1/uploads/{key}", ietf::options);
 
