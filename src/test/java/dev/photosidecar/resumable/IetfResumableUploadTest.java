@@ -223,6 +223,9 @@ class IetfResumableUploadTest {
                     + "\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Offset: 1000\r\nUpload-Complete: ?1"
                     + "\r\nContent-Type: application/partial-upload\r\nContent-Length: " + (video.length - 1000));
             a.sendBody(new ByteArrayInputStream(video, 1000, 1_000_000), 1_000_000);
+            // Only once A's bytes are landing does it hold the upload (before that, B could simply win the race).
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                    Long.parseLong(head(location, token).header("Upload-Offset").orElse("0")) > 1000);
             // Client B sends the same append meanwhile: refused, not interleaved.
             Response b = patch(location, 1000, true, java.util.Arrays.copyOfRange(video, 1000, video.length));
             assertThat(b.status()).isIn(409, 423);
