@@ -57,6 +57,14 @@ class PushCaptureTimeTest {
     }
 
     @Test
+    void aPhotoIsReadAsWhatItIsNotByItsExtension() throws IOException {
+        // Exports and renames leave HEIC files named .jpg (and JPEGs named .heic).
+        byte[] tiff = MediaSamples.exifTiff(TAKEN, "+02:00", null, false);
+        assertThat(read("renamed.jpg", MediaSamples.heif(tiff), BERLIN)).contains(Instant.parse("2021-07-04T16:30:15Z"));
+        assertThat(read("renamed.heic", MediaSamples.jpeg(tiff, 16, 9), BERLIN)).contains(Instant.parse("2021-07-04T16:30:15Z"));
+    }
+
+    @Test
     void moviesCarryTheirCreationTimeAfterTheMediaData() throws IOException {
         Instant made = Instant.parse("2019-12-31T23:59:58Z");
         assertThat(read("v.mov", MediaSamples.movie(made, 0, 50_000), BERLIN)).contains(made);
