@@ -27,7 +27,8 @@ public record NextcloudEnv(String url, String user, String appPassword, Optional
         String password = System.getenv("NEXTCLOUD_PASSWORD");
         assumeTrue(url != null && user != null && password != null,
                 "Nextcloud integration tests skipped: set NEXTCLOUD_URL, NEXTCLOUD_USER and NEXTCLOUD_PASSWORD (an app "
-                        + "password) to run them against a real Nextcloud (docker/compose.yaml starts one)");
+                        + "password of a user who is not an admin) to run them against a real Nextcloud; docs/nextcloud.md "
+                        + "lists every variable, docker/compose.nextcloud.yaml starts one");
         return new NextcloudEnv(url.endsWith("/") ? url : url + "/", user, password,
                 Optional.ofNullable(System.getenv("NEXTCLOUD_OCC")), Optional.ofNullable(System.getenv("NEXTCLOUD_LOGIN_PASSWORD")));
     }
