@@ -5,19 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.photosidecar.Main;
 import dev.photosidecar.cli.doctor.CheckResult;
 import dev.photosidecar.cli.doctor.Doctor;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,9 +33,6 @@ class NextcloudExAppRegisterTest {
     @TempDir
     Path temp;
 
-    record Run(int exit, String out, String err) {
-    }
-
     @Test
     void registeringARunningSidecarEndsEnabledWithInitCalledAndRunningItAgainEnablesADisabledApp() throws Exception {
         NextcloudEnv nc = NextcloudEnv.require();
@@ -48,12 +41,11 @@ class NextcloudExAppRegisterTest {
         String folder = "ExAppRegisterTest-" + UUID.randomUUID().toString().substring(0, 8);
         int port = SidecarProcess.freePort();
         Path data = temp.resolve("data");
-        Path config = temp.resolve("sidecar.yaml");
-        Files.writeString(config, "data_dir: " + data + "\nport: " + port + "\ntarget: nextcloud\nwebdav_url: " + nc.url() + "\n");
+        Path config = ExAppRegistration.config(nc, temp, data, port);
         Map<String, String> env = Map.of("SIDECAR_PORT", String.valueOf(port), "SIDECAR_TARGET", "nextcloud",
                 "SIDECAR_WEBDAV_URL", nc.url(), "SIDECAR_PATH_TEMPLATE", folder + "/{yyyy}/{filename}");
         try (TestSidecar s = TestSidecar.start(data, env)) {
-            Run first = register(nc, config);
+            ExAppRegistration.Result first = ExAppRegistration.attempt(nc, config);
             assertThat(first.exit()).as(first.out() + first.err()).isZero();
             assertThat(first.out()).contains("ok: photo_sidecar is registered and enabled");
             assertThat(nc.occOutput("app_api:app:list")).containsPattern("photo_sidecar \\(.*\\): .* \\[enabled\\]");
@@ -67,7 +59,7 @@ class NextcloudExAppRegisterTest {
                     "X-Created-At", "2021-01-01T01:01:01Z"), Files2.randomBytes(7, 20_000)).json().path("id").asText();
             awaitState(s, token, job, "succeeded");
 
-            Run again = register(nc, config);
+            ExAppRegistration.Result again = ExAppRegistration.attempt(nc, config);
             assertThat(again.exit()).as(again.out() + again.err()).isZero();
             assertThat(again.out()).contains("already registered and enabled");
 
@@ -80,7 +72,7 @@ class NextcloudExAppRegisterTest {
             assertThat(registration.failed()).isTrue();
             assertThat(registration.text()).contains("registered in Nextcloud but disabled").contains("nextcloud register");
 
-            Run reenabled = register(nc, config);
+            ExAppRegistration.Result reenabled = ExAppRegistration.attempt(nc, config);
             assertThat(reenabled.exit()).as(reenabled.out() + reenabled.err()).isZero();
             assertThat(reenabled.out()).contains("registered but disabled").contains("ok: photo_sidecar is registered and enabled");
             assertThat(nc.occOutput("app_api:app:list")).containsPattern("photo_sidecar \\(.*\\): .* \\[enabled\\]");
@@ -100,24 +92,14 @@ class NextcloudExAppRegisterTest {
         NextcloudEnv nc = NextcloudEnv.require();
         nc.occ("app:enable app_api");
         int port = SidecarProcess.freePort();
-        Path config = temp.resolve("sidecar.yaml");
-        Files.writeString(config, "data_dir: " + temp.resolve("data") + "\nport: " + port + "\ntarget: nextcloud\nwebdav_url: "
-                + nc.url() + "\n");
+        Path config = ExAppRegistration.config(nc, temp, temp.resolve("data"), port);
         long started = System.nanoTime();
-        Run refused = register(nc, config);
+        ExAppRegistration.Result refused = ExAppRegistration.attempt(nc, config);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMinutes(1));
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err().strip().lines()).singleElement().asString()
                 .startsWith("FAILED: nothing answers at http://127.0.0.1:" + port + "/heartbeat");
         assertThat(nc.occOutput("app_api:app:list")).doesNotContain("photo_sidecar");
-    }
-
-    private static Run register(NextcloudEnv nc, Path config) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "nextcloud", "register", "--config",
-                config.toString(), "--nextcloud-url", nc.url(), "--sidecar-host", "127.0.0.1", "--occ", nc.occ().orElseThrow());
-        return new Run(exit, out.toString(), err.toString());
     }
 
     /** AppAPI's own record of the app's initialisation (admin only): {"init":100,"error":""} once /init was answered. */
