@@ -142,6 +142,10 @@ public final class ExAppRegistrar {
             out.flush();
             return true;
         }
+        if (r.output().contains("There are no commands defined in the \"app_api")) {
+            failed("AppAPI is not enabled in this Nextcloud: enable it (occ app:enable app_api), then run this again");
+            return false;
+        }
         failed("occ " + args.get(0) + "\n  " + r.said().replace("\n", "\n  "));
         return false;
     }
