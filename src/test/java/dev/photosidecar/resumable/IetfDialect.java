@@ -22,16 +22,28 @@ record IetfDialect(int version) {
         return (version != 3) == complete ? "?1" : "?0";
     }
 
-    /** The creation's request line and headers, for a raw socket (no blank line). */
+    /** The creation's request line and headers, for a raw socket (no blank line); a negative length is chunked. */
     String creation(String key, String token, boolean complete, long contentLength, Long uploadLength) {
         StringBuilder head = new StringBuilder("PUT /v1/uploads/" + key + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token
                 + "\r\nX-Filename: " + key + ".mov\r\nX-Resource-Type: video\r\nContent-Type: video/quicktime"
                 + "\r\nUpload-Draft-Interop-Version: " + version + "\r\n" + completeHeader() + ": " + completeValue(complete)
-                + "\r\nContent-Length: " + contentLength);
+                + (contentLength < 0 ? "\r\nTransfer-Encoding: chunked" : "\r\nContent-Length: " + contentLength));
         if (uploadLength != null) {
             head.append("\r\nUpload-Length: ").append(uploadLength);
         }
         return head.toString();
+    }
+
+    /** {@code body} as one chunk and the last chunk, for a request sent with {@code Transfer-Encoding: chunked}. */
+    static byte[] chunked(byte[] body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        if (body.length > 0) {
+            out.writeBytes((Integer.toHexString(body.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            out.writeBytes(body);
+            out.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        }
+        out.writeBytes("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
     }
 
     Map<String, String> appendHeaders(long offset, boolean complete) {
