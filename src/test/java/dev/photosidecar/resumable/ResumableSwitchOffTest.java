@@ -1,6 +1,10 @@
 package dev.photosidecar.resumable;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.photosidecar.config.ConfigException;
+import dev.photosidecar.config.ConfigLoader;
 
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
@@ -11,6 +15,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumableSwitchOffTest {
     @TempDir
     Path data;
+
+    @Test
+    void resumableIsOnByDefaultAndAnythingButOnOrOffIsRefusedByName() {
+        assertThat(new ConfigLoader(Map.of(), Optional.empty()).load().resumable()).isTrue();
+        assertThat(new ConfigLoader(Map.of("SIDECAR_RESUMABLE", "OFF"), Optional.empty()).load().resumable()).isFalse();
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("SIDECAR_RESUMABLE", "maybe"), Optional.empty()).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("SIDECAR_RESUMABLE='maybe'").hasMessageContaining("on or off");
+    }
 
     @Test
     void offAnswersOptionsWith501SendsNo104RefusesPartsAndLetsEarlierUploadsFinish() throws Exception {
