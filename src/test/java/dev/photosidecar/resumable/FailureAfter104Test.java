@@ -10,11 +10,8 @@ import dev.photosidecar.support.ScratchMount;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -50,7 +47,7 @@ class FailureAfter104Test {
                     c.sendBody(new ByteArrayInputStream(video), sent);
                     long before = awaitOffsetAtLeast(sidecar, v8, location, token, MiB);
                     System.out.println("FailureAfter104Test: " + before + " bytes durable before the disk filled up");
-                    fillCompletely(filler);
+                    ScratchMount.fillCompletely(filler);
                     boolean answered;
                     try {
                         c.sendBody(new ByteArrayInputStream(video, (int) sent, video.length - (int) sent), video.length - sent);
@@ -101,18 +98,5 @@ class FailureAfter104Test {
             return offset[0] >= bytes;
         });
         return offset[0];
-    }
-
-    /** Grows {@code filler} until the kernel says ENOSPC: 100 % full. */
-    private static void fillCompletely(Path filler) {
-        try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ByteBuffer block = ByteBuffer.allocate(4096);
-            while (true) {
-                block.clear();
-                ch.write(block);
-            }
-        } catch (IOException e) {
-            assertThat(e.getMessage()).contains("No space left");
-        }
     }
 }

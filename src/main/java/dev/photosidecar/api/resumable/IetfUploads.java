@@ -161,14 +161,7 @@ public final class IetfUploads {
                     throw e;
                 }
                 ctx.header("Location", PATH + u.id());
-                if (appended.cutShort()) {
-                    throw cutShort(appended);
-                }
-                if (complete || ResumableUploads.reachedAnnouncedLength(u, appended)) {
-                    finishAndAnswer(ctx, version, u, device);
-                } else {
-                    answerIncomplete(ctx, version, u, appended.offset(), 201);
-                }
+                answerAppended(ctx, version, u, device, appended, complete, 201);
             }
         } finally {
             gate.leave();
@@ -265,14 +258,7 @@ public final class IetfUploads {
                 }
                 throw e;
             }
-            if (appended.cutShort()) {
-                throw cutShort(appended);
-            }
-            if (complete || ResumableUploads.reachedAnnouncedLength(u, appended)) {
-                finishAndAnswer(ctx, version, u, device);
-            } else {
-                answerIncomplete(ctx, version, u, appended.offset(), 204);
-            }
+            answerAppended(ctx, version, u, device, appended, complete, 204);
         }
     }
 
@@ -308,6 +294,19 @@ public final class IetfUploads {
             uploads.cancel(u);
         }
         ctx.status(204);
+    }
+
+    /** After an append: the upload finished (the client says so, or it reached its announced length), or not yet. */
+    private void answerAppended(Context ctx, IetfVersion version, ResumableUpload u, Device device, PartialStore.Appended appended,
+                                boolean complete, int incompleteStatus) {
+        if (appended.cutShort()) {
+            throw cutShort(appended);
+        }
+        if (complete || ResumableUploads.reachedAnnouncedLength(u, appended)) {
+            finishAndAnswer(ctx, version, u, device);
+        } else {
+            answerIncomplete(ctx, version, u, appended.offset(), incompleteStatus);
+        }
     }
 
     /**
