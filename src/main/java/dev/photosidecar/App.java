@@ -6,8 +6,7 @@ import dev.photosidecar.api.admin.AdminRoutes;
 import dev.photosidecar.jobs.LedgerStats;
 import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.config.DataDirLock;
-import dev.photosidecar.config.ExAppIdentity;
-import dev.photosidecar.config.ExAppSwitch;
+import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.webdav.AppApiStatus;
 import dev.photosidecar.config.SecretBox;
@@ -94,13 +93,13 @@ public final class App implements AutoCloseable {
             PartialStore partials = new PartialStore(spool);
 
             CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
-            Optional<ExAppIdentity> exApp = config.target() == TargetKind.NEXTCLOUD
-                    ? ExAppIdentity.load(config.dataDir(), System.getenv()) : Optional.empty();
-            ExAppSwitch exAppSwitch = exApp.isPresent() ? ExAppSwitch.forExApp(config.dataDir()) : ExAppSwitch.alwaysOn();
+            // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
+            ExAppLink exApp = config.target() == TargetKind.NEXTCLOUD
+                    ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
             DeliveryTarget target = switch (config.target()) {
                 case LOCAL -> new LocalFolderTarget(config.libraryDir());
                 case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
-                        new ChunkProgress(jdbi, clock), config.workers(), clock, exApp);
+                        new ChunkProgress(jdbi, clock), config.workers(), clock, exApp::identity);
             };
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
@@ -108,15 +107,16 @@ public final class App implements AutoCloseable {
             HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
                     config.webdav().map(w -> new NextcloudAccounts(w.baseUrl(), w.connectTimeout())),
                     () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
-            workers.onlyWhile(exAppSwitch::isEnabled);
-            Optional<HttpApi.ExAppMode> exAppMode = exApp.map(id -> new HttpApi.ExAppMode(id, exAppSwitch,
-                    () -> new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100),
+            workers.onlyWhile(exApp::enabled);
+            Optional<HttpApi.ExAppMode> exAppMode = config.target() != TargetKind.NEXTCLOUD ? Optional.empty()
+                    : Optional.of(new HttpApi.ExAppMode(exApp, () -> exApp.identity().ifPresent(id ->
+                            new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100)),
                     config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
             SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
             workers.reportTo(metrics);
             AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
                     config.adminToken(), clock, workers::wake,
-                    exApp.<AdminRoutes.ProxiedAdmin>map(id -> new AppApiAuth(id)::proxiedUser).orElse(AdminRoutes.ProxiedAdmin.NONE));
+                    new AppApiAuth(exApp::identity)::proxiedUser);
             ResumableUploads resumable = new ResumableUploads(ledger, new ResumableLedger(jdbi, clock), spool, partials, clock,
                     config.resumableExpiry(), workers::wake, metrics, config.resumable());
             resumable.recover();
@@ -127,7 +127,7 @@ public final class App implements AutoCloseable {
             workers.start();
 
             App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry, db);
-            app.announce(target, spool, exApp, exAppSwitch);
+            app.announce(target, spool, exApp);
             return app;
         } catch (RuntimeException e) {
             if (db != null) {
@@ -156,9 +156,9 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private void announce(DeliveryTarget target, Spool spool, Optional<ExAppIdentity> exApp, ExAppSwitch exAppSwitch) {
-        exApp.ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
-                id.appId(), id.version(), exAppSwitch.isEnabled() ? "enabled" : "disabled until Nextcloud enables it"));
+    private void announce(DeliveryTarget target, Spool spool, ExAppLink exApp) {
+        exApp.identity().ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
+                id.appId(), id.version(), exApp.enabled() ? "enabled" : "disabled until Nextcloud enables it"));
         log.info("Photo Upload Sidecar listening on {} (bind {})", config.displayUrl(port()), config.bind());
         config.tls().ifPresent(t -> log.info("HTTPS with the certificate {} ({})", t.certFile(), t.describe()));
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),

@@ -30,6 +30,8 @@ public enum ErrorCode {
     UPLOAD_NOT_FOUND(404),
     LOGIN_NOT_FOUND(404),
     NOT_FOUND(404),
+    /** An AppAPI call ({@code /heartbeat}, {@code /init}, …) to a sidecar that holds no ExApp registration. */
+    EXAPP_NOT_REGISTERED(404),
     METHOD_NOT_ALLOWED(405),
     KEY_CONFLICT(409),
     INVALID_STATE(409),

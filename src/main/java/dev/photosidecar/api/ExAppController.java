@@ -2,7 +2,7 @@ package dev.photosidecar.api;
 
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
-import dev.photosidecar.config.ExAppSwitch;
+import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.EnrolledDevice;
 import io.javalin.http.Context;
@@ -15,40 +15,49 @@ import org.slf4j.LoggerFactory;
 /**
  * The calls Nextcloud's AppAPI makes to an ExApp: {@code GET /heartbeat} (no auth), {@code POST /init},
  * {@code PUT /enabled?enabled=1|0}, and the USER route {@code POST /exapp/devices} that Nextcloud proxies
- * for a logged-in user (enrollment without any password reaching the sidecar).
+ * for a logged-in user (enrollment without any password reaching the sidecar). Each lifecycle call first takes up
+ * a registration written since the last one, so {@code nextcloud register} works while the sidecar runs; until
+ * there is one, they answer {@code 404 EXAPP_NOT_REGISTERED}.
  */
 final class ExAppController {
     private static final Logger log = LoggerFactory.getLogger(ExAppController.class);
 
     private final AppApiAuth auth;
-    private final ExAppSwitch exAppSwitch;
+    private final ExAppLink link;
     private final DeviceRegistry devices;
     private final Runnable reportInitDone;
     private final String publicUrl;
     private final Runnable onEnabled;
 
-    ExAppController(AppApiAuth auth, ExAppSwitch exAppSwitch, DeviceRegistry devices, Runnable reportInitDone,
+    ExAppController(AppApiAuth auth, ExAppLink link, DeviceRegistry devices, Runnable reportInitDone,
                     String publicUrl, Runnable onEnabled) {
         this.auth = auth;
-        this.exAppSwitch = exAppSwitch;
+        this.link = link;
         this.devices = devices;
         this.reportInitDone = reportInitDone;
         this.publicUrl = publicUrl;
         this.onEnabled = onEnabled;
     }
 
+    /** No auth (AppAPI sends none), but only once registered: AppAPI must not take an unregistered sidecar for its app. */
     void heartbeat(Context ctx) {
+        if (link.refresh().isEmpty()) {
+            throw AppApiAuth.notRegistered();
+        }
         ctx.json(Map.of("status", "ok"));
     }
 
     /** Nothing to prepare: report 100 % from the background, as AppAPI expects, and answer at once. */
     void init(Context ctx) {
+        link.refresh();
         auth.verify(ctx);
+        log.info("Nextcloud initialises the ExApp (POST /init); reporting 100 %");
         CompletableFuture.runAsync(reportInitDone);
         ctx.json(Map.of());
     }
 
     void enabled(Context ctx) {
+        link.refresh();
         auth.verify(ctx);
         String flag = ctx.queryParam("enabled");
         if (!"1".equals(flag) && !"0".equals(flag)) {
@@ -56,7 +65,7 @@ final class ExAppController {
             return;
         }
         boolean on = flag.equals("1");
-        exAppSwitch.set(on);
+        link.setEnabled(on);
         log.info("Nextcloud {} the sidecar: {}", on ? "enabled" : "disabled",
                 on ? "uploads and deliveries run" : "uploads answer 503 and deliveries wait");
         if (on) {

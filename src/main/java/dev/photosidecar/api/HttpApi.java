@@ -38,9 +38,9 @@ public final class HttpApi {
                    dev.photosidecar.api.admin.AdminRoutes admin,
                    dev.photosidecar.api.resumable.ResumableUploads resumable, ServerLimits limits, java.time.Clock clock) {
         this.gate = new UploadGate(maxConcurrentUploads);
-        exAppMode.ifPresent(m -> gate.onlyWhile(m.exAppSwitch()::isEnabled));
-        java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.identity()),
-                m.exAppSwitch(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
+        exAppMode.ifPresent(m -> gate.onlyWhile(m.link()::enabled));
+        java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.link()::identity),
+                m.link(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
         DeviceLimits deviceLimits = new DeviceLimits(limits, clock);
         BearerAuth auth = new BearerAuth(devices, deviceLimits);
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
@@ -155,10 +155,10 @@ public final class HttpApi {
     }
 
     /**
-     * What ExApp mode needs: who we are to AppAPI, the enabled switch, how to report initialisation,
-     * the URL phones upload to directly, and what to do when Nextcloud enables us.
+     * What the ExApp routes need (target nextcloud, registered or not yet): the registration and enabled state,
+     * how to report initialisation, the URL phones upload to directly, and what to do when Nextcloud enables us.
      */
-    public record ExAppMode(dev.photosidecar.config.ExAppIdentity identity, dev.photosidecar.config.ExAppSwitch exAppSwitch,
+    public record ExAppMode(dev.photosidecar.config.ExAppLink link,
                             Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
     }
 

@@ -4,30 +4,36 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.cli.nextcloud.ExAppRegistrar;
+import dev.photosidecar.cli.nextcloud.Occ;
+import dev.photosidecar.cli.nextcloud.SidecarHeartbeat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code photo-sidecar nextcloud register}: the occ commands that make the sidecar a Nextcloud ExApp. */
+/**
+ * {@code photo-sidecar nextcloud register}: the occ commands that make the sidecar a Nextcloud ExApp, printed, or run
+ * with {@code --occ} until the app is registered and enabled. A running sidecar takes the registration up itself.
+ */
 @Command(name = "nextcloud", description = "Connect the sidecar to Nextcloud as an app (AppAPI ExApp).",
         mixinStandardHelpOptions = true, subcommands = {NextcloudCommand.Register.class})
 public final class NextcloudCommand {
 
     @Command(name = "register", mixinStandardHelpOptions = true,
             description = "Print (or run, with --occ) the occ commands that register the sidecar as the ExApp "
-                    + "photo_sidecar, with a generated secret the sidecar keeps in its data folder.")
+                    + "photo_sidecar, with a generated secret the sidecar keeps in its data folder. The sidecar may "
+                    + "already run (with SIDECAR_TARGET=nextcloud): it takes the registration up without a restart. "
+                    + "Run again with --occ, it enables a registered but disabled app.")
     static final class Register implements Callable<Integer> {
         @Mixin
         ConfigOption config;
@@ -48,8 +54,12 @@ public final class NextcloudCommand {
         @Option(names = "--dry-run", description = "with --occ: print the full command lines instead of running them "
                 + "(a script to run elsewhere)")
         boolean dryRun;
-        @Option(names = "--new-secret", description = "make a new secret even if one exists")
+        @Option(names = "--new-secret", description = "make a new secret even if one exists (with --occ, Nextcloud's "
+                + "registration is replaced)")
         boolean newSecret;
+        @Option(names = "--skip-heartbeat-check", description = "with --occ: do not first check that the sidecar answers "
+                + "GET /heartbeat at --sidecar-host and --port (when only Nextcloud can reach it there)")
+        boolean skipHeartbeatCheck;
         @Option(names = "--json", description = "print the commands as JSON")
         boolean json;
 
@@ -58,39 +68,35 @@ public final class NextcloudCommand {
             SidecarConfig cfg = config.load();
             Optional<ExAppIdentity> existing = newSecret ? Optional.empty() : ExAppIdentity.load(cfg.dataDir(), Map.of());
             ExAppIdentity identity = existing.isPresent() ? existing.get() : ExAppIdentity.create(cfg.dataDir());
-            List<List<String>> commands = commands(manifest(), identity, port == null ? cfg.port() : port);
+            int sidecarPort = port == null ? cfg.port() : port;
+            List<List<String>> commands = commands(manifest(), identity, sidecarPort);
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            SidecarHeartbeat heartbeat = new SidecarHeartbeat(sidecarHost, sidecarPort);
             if (occ != null && dryRun) {
                 out.println("#!/bin/sh\nset -e");
-                commands.forEach(c -> out.println(occ + " " + shell(c)));
+                commands.forEach(c -> out.println(occ + " " + Occ.shell(c)));
                 out.flush();
                 return 0;
             }
             if (occ == null) {
                 if (json) {
                     Output.json(out, Map.of("commands", commands));
-                } else {
-                    out.println("# Run these on the Nextcloud server (the secret is kept in " + ExAppIdentity.file(cfg.dataDir()) + "):");
-                    commands.forEach(c -> out.println("occ " + shell(c)));
-                    out.println("# Then start the sidecar with SIDECAR_TARGET=nextcloud SIDECAR_WEBDAV_URL=" + nextcloudUrl);
-                    out.flush();
+                    return 0;
                 }
+                out.println("# Run these on the Nextcloud server (the secret is kept in " + ExAppIdentity.file(cfg.dataDir()) + "):");
+                commands.forEach(c -> out.println("occ " + Occ.shell(c)));
+                // Asking the sidecar now also makes a running one take up the registration just written.
+                Optional<String> problem = heartbeat.problem(cfg.dataDir(), nextcloudUrl);
+                out.println(problem.map(p -> "# Before running them: " + p)
+                        .orElse("# The sidecar answers at " + heartbeat.url() + " and has taken up this registration: no restart needed."));
+                out.flush();
                 return 0;
             }
-            for (List<String> c : commands) {
-                String line = occ + " " + shell(c);
-                Process p = new ProcessBuilder("sh", "-c", line).redirectErrorStream(true).start();
-                String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                boolean done = p.waitFor(10, TimeUnit.MINUTES);
-                boolean already = said.toLowerCase(java.util.Locale.ROOT).contains("already");
-                out.println((done && (p.exitValue() == 0 || already) ? "ok: " : "FAILED: ") + "occ " + c.get(0) + "\n  " + said
-                        .replace(identity.secret(), "(secret)"));
-                out.flush();
-                if (!done || (p.exitValue() != 0 && !already)) {
-                    return 1;
-                }
-            }
-            return 0;
+            ExAppRegistrar.Plan plan = new ExAppRegistrar.Plan(identity.appId(), daemon, sidecarHost, cfg.dataDir(),
+                    commands.get(0), commands.get(1), existing.isEmpty());
+            return new ExAppRegistrar(occ, identity.secret(), plan, out, err)
+                    .run(skipHeartbeatCheck ? Optional.empty() : Optional.of(heartbeat), nextcloudUrl);
         }
 
         private List<List<String>> commands(ObjectNode manifest, ExAppIdentity identity, int sidecarPort) throws IOException {
@@ -115,17 +121,5 @@ public final class NextcloudCommand {
             }
             return (ObjectNode) new ObjectMapper().readTree(in);
         }
-    }
-
-    /** One command line for sh, every argument single-quoted. */
-    static String shell(List<String> args) {
-        StringBuilder sb = new StringBuilder();
-        for (String a : args) {
-            if (sb.length() > 0) {
-                sb.append(' ');
-            }
-            sb.append('\'').append(a.replace("'", "'\\''")).append('\'');
-        }
-        return sb.toString();
     }
 }

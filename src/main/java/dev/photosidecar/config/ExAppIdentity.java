@@ -45,7 +45,7 @@ public record ExAppIdentity(String appId, String version, String secret) {
         }
     }
 
-    /** A new identity with a fresh 256-bit secret, stored owner-only in the data folder. */
+    /** A new identity with a fresh 256-bit secret, stored owner-only in the data folder; it starts disabled. */
     public static ExAppIdentity create(Path dataDir) throws IOException {
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
@@ -59,6 +59,8 @@ public record ExAppIdentity(String appId, String version, String secret) {
             Files.createFile(temp);
         }
         Files.writeString(temp, JSON.writeValueAsString(Map.of("appId", id.appId(), "secret", id.secret())));
+        // A new secret is a new registration: whatever Nextcloud enabled before does not carry over to it.
+        Files.deleteIfExists(ExAppSwitch.file(dataDir));
         Files.move(temp, file(dataDir), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return id;
     }

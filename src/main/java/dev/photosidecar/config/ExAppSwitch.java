@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * Whether Nextcloud has the sidecar enabled as an ExApp. Nextcloud keeps serving WebDAV to a disabled
- * ExApp, so the sidecar stops itself: no uploads (503) and no deliveries while disabled. The state
- * survives restarts ({@code {data}/exapp-enabled}). Outside ExApp mode it is always on.
+ * Whether Nextcloud has the sidecar's ExApp enabled, as Nextcloud last told it ({@code PUT /enabled}). The state
+ * survives restarts ({@code {data}/exapp-enabled}), and {@code photo-sidecar nextcloud register} reads it to learn
+ * whether the sidecar was really enabled. {@link ExAppLink} decides what it means for uploads and deliveries.
  */
 public final class ExAppSwitch {
     private final Path file;
@@ -20,20 +20,23 @@ public final class ExAppSwitch {
         this.enabled = enabled;
     }
 
-    public static ExAppSwitch alwaysOn() {
-        return new ExAppSwitch(null, true);
+    /** Where the state is kept in a data folder. */
+    public static Path file(Path dataDir) {
+        return dataDir.resolve("exapp-enabled");
     }
 
-    /** An ExApp starts disabled until Nextcloud enables it. */
+    /** The recorded state; off when nothing is recorded (an ExApp starts disabled until Nextcloud enables it). */
     public static ExAppSwitch forExApp(Path dataDir) {
-        Path f = dataDir.resolve("exapp-enabled");
-        boolean on;
+        return new ExAppSwitch(file(dataDir), recorded(dataDir));
+    }
+
+    /** What the data folder records, without holding a switch: true only once Nextcloud enabled the app. */
+    public static boolean recorded(Path dataDir) {
         try {
-            on = Files.exists(f) && Files.readString(f).trim().equals("true");
-        } catch (IOException e) {
-            on = false;
+            return Files.readString(file(dataDir)).trim().equals("true");
+        } catch (IOException missingOrUnreadable) {
+            return false;
         }
-        return new ExAppSwitch(f, on);
     }
 
     public boolean isEnabled() {
@@ -41,14 +44,12 @@ public final class ExAppSwitch {
     }
 
     public synchronized void set(boolean on) {
-        if (file != null) {
-            try {
-                Path temp = file.resolveSibling(file.getFileName() + ".new");
-                Files.writeString(temp, Boolean.toString(on));
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot record the ExApp's enabled state", e);
-            }
+        try {
+            Path temp = file.resolveSibling(file.getFileName() + ".new");
+            Files.writeString(temp, Boolean.toString(on));
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the ExApp's enabled state", e);
         }
         enabled = on;
     }

@@ -28,15 +28,27 @@ final class MediaSamples {
     private MediaSamples() {
     }
 
+    /** DateTimeOriginal and its OffsetTime/SubSecTime tags; the Digitized ones are 0x9004, 0x9012, 0x9292. */
+    static final int DATE_TIME_ORIGINAL = 0x9003;
+    static final int DATE_TIME_DIGITIZED = 0x9004;
+
     /** A TIFF block: IFD0 pointing to an Exif IFD with the date tags (ASCII, NUL-terminated). */
     static byte[] exifTiff(LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
-        List<Object[]> tags = new ArrayList<>(); // {tag, value}
-        tags.add(new Object[] {0x9003, taken.format(EXIF_TIME)});
+        return exifTiff(DATE_TIME_ORIGINAL, taken, offset, subSeconds, littleEndian);
+    }
+
+    /**
+     * The same with the date under {@code dateTag} (Original or Digitized) and its own offset and sub-second tags
+     * ({@code dateTag} + 0x0E and + 0x028E), as EXIF 2.31 pairs them.
+     */
+    static byte[] exifTiff(int dateTag, LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
+        List<Object[]> tags = new ArrayList<>(); // {tag, value}, in ascending tag order as TIFF wants
+        tags.add(new Object[] {dateTag, taken.format(EXIF_TIME)});
         if (offset != null) {
-            tags.add(new Object[] {0x9011, offset});
+            tags.add(new Object[] {dateTag + 0x0E, offset});
         }
         if (subSeconds != null) {
-            tags.add(new Object[] {0x9291, subSeconds});
+            tags.add(new Object[] {dateTag + 0x028E, subSeconds});
         }
         int exifIfd = 8 + 2 + 12 + 4;
         int dataStart = exifIfd + 2 + 12 * tags.size() + 4;
@@ -132,8 +144,13 @@ final class MediaSamples {
      * with one extent) and mdat holding the item ("Exif\0\0" offset, then the TIFF block).
      */
     static byte[] heif(byte[] exifTiff) {
-        byte[] ftyp = box("ftyp", concat("heic".getBytes(StandardCharsets.US_ASCII), new byte[4],
-                "mif1heic".getBytes(StandardCharsets.US_ASCII)));
+        return heif(exifTiff, "heic");
+    }
+
+    /** The same with another major brand, e.g. "avif" for an AVIF file. */
+    static byte[] heif(byte[] exifTiff, String brand) {
+        byte[] ftyp = box("ftyp", concat(brand.getBytes(StandardCharsets.US_ASCII), new byte[4],
+                ("mif1" + brand).getBytes(StandardCharsets.US_ASCII)));
         byte[] hdlr = fullBox("hdlr", 0, concat(new byte[4], "pict".getBytes(StandardCharsets.US_ASCII), new byte[12],
                 new byte[1]));
         byte[] infe = fullBox("infe", 2, concat(u16(1), u16(0), "Exif".getBytes(StandardCharsets.US_ASCII), new byte[1]));

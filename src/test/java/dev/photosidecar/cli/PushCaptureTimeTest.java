@@ -16,7 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The capture time push sends, read from each format's own metadata without a library. */
+/** The capture time push sends, read from each format's own metadata (photos through metadata-extractor). */
 class PushCaptureTimeTest {
     private static final LocalDateTime TAKEN = LocalDateTime.of(2021, 7, 4, 18, 30, 15);
     private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
@@ -57,12 +57,40 @@ class PushCaptureTimeTest {
     }
 
     @Test
+    void aPhotoIsReadAsWhatItIsNotByItsExtension() throws IOException {
+        // Exports and renames leave HEIC files named .jpg (and JPEGs named .heic).
+        byte[] tiff = MediaSamples.exifTiff(TAKEN, "+02:00", null, false);
+        assertThat(read("renamed.jpg", MediaSamples.heif(tiff), BERLIN)).contains(Instant.parse("2021-07-04T16:30:15Z"));
+        assertThat(read("renamed.heic", MediaSamples.jpeg(tiff, 16, 9), BERLIN)).contains(Instant.parse("2021-07-04T16:30:15Z"));
+    }
+
+    @Test
     void moviesCarryTheirCreationTimeAfterTheMediaData() throws IOException {
         Instant made = Instant.parse("2019-12-31T23:59:58Z");
         assertThat(read("v.mov", MediaSamples.movie(made, 0, 50_000), BERLIN)).contains(made);
         assertThat(read("v.mp4", MediaSamples.movie(made, 1, 10), BERLIN)).contains(made);
         assertThat(read("v.m4v", MediaSamples.movie(Instant.parse("1904-01-01T00:00:00Z"), 0, 10), BERLIN))
                 .as("an unset (zero) time").isEmpty();
+    }
+
+    @Test
+    void aVideoOver2GiBWithItsMediaDataBeforeTheMovieHeaderKeepsItsCaptureTime() throws IOException {
+        // iPhones and cameras write mdat before moov; metadata-extractor 2.21.0 stops at any box over 2 GiB.
+        Instant made = Instant.parse("2024-08-15T06:30:00Z");
+        byte[] small = MediaSamples.movie(made, 0, 0);
+        byte[] ftyp = java.util.Arrays.copyOfRange(small, 0, 20);
+        byte[] moov = java.util.Arrays.copyOfRange(small, 28, small.length); // after the empty mdat's 8-byte header
+        long media = 3L << 30;
+        Path f = dir.resolve("IMG_0001.MOV");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SPARSE)) {
+            ch.write(java.nio.ByteBuffer.wrap(ftyp));
+            ch.write(java.nio.ByteBuffer.allocate(16).putInt(1).put("mdat".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                    .putLong(16 + media).flip());
+            ch.position(ch.position() + media); // a hole: the test needs no 3 GiB of disk
+            ch.write(java.nio.ByteBuffer.wrap(moov));
+        }
+        assertThat(CaptureTime.of(f, MediaFormat.forFileName("IMG_0001.MOV").orElseThrow(), BERLIN)).contains(made);
     }
 
     @Test

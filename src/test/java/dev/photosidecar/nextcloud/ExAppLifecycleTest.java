@@ -104,6 +104,54 @@ class ExAppLifecycleTest {
     }
 
     @Test
+    void aRegistrationWrittenWhileTheSidecarRunsIsTakenUpAtAppApisNextCallWithoutARestart() throws Exception {
+        // The order a reader follows: the sidecar already runs for Nextcloud, then `nextcloud register` writes exapp.json.
+        Path running = temp.resolve("running");
+        try (TestSidecar s = TestSidecar.start(running, Map.of("SIDECAR_TARGET", "nextcloud",
+                "SIDECAR_WEBDAV_URL", "http://127.0.0.1:9/"))) {
+            String token = s.enroll("alice", "phone");
+            Response before = s.http().get("/heartbeat", null);
+            assertThat(before.status()).isEqualTo(404);
+            assertThat(before.errorCode()).isEqualTo("EXAPP_NOT_REGISTERED");
+            assertThat(s.http().put("/v1/uploads/before", token, Map.of(), new byte[] {1}).status())
+                    .as("not an ExApp yet: uploads run as usual").isEqualTo(201);
+
+            ExAppIdentity first = ExAppIdentity.create(running);
+            Response beat = s.http().get("/heartbeat", null);
+            assertThat(beat.status()).isEqualTo(200);
+            assertThat(beat.json().path("status").asText()).isEqualTo("ok");
+            assertThat(s.http().put("/v1/uploads/registered", token, Map.of(), new byte[] {2}).errorCode())
+                    .as("registered, and disabled until Nextcloud enables it").isEqualTo("APP_DISABLED");
+            assertThat(s.http().send("POST", "/init", null, appApi("", first.secret()), new byte[0]).status()).isEqualTo(200);
+            assertThat(s.http().send("PUT", "/enabled?enabled=1", null, appApi("", first.secret()), new byte[0]).status())
+                    .isEqualTo(200);
+            assertThat(s.http().put("/v1/uploads/enabled", token, Map.of(), new byte[] {3}).status()).isEqualTo(201);
+
+            // `register --new-secret` while running: the old secret stops working and the app waits to be enabled again.
+            ExAppIdentity second = ExAppIdentity.create(running);
+            assertThat(s.http().send("PUT", "/enabled?enabled=1", null, appApi("", first.secret()), new byte[0]).status())
+                    .isEqualTo(401);
+            assertThat(s.http().put("/v1/uploads/new-secret", token, Map.of(), new byte[] {4}).errorCode()).isEqualTo("APP_DISABLED");
+            assertThat(s.http().send("PUT", "/enabled?enabled=1", null, appApi("", second.secret()), new byte[0]).status())
+                    .isEqualTo(200);
+            assertThat(s.http().put("/v1/uploads/new-secret", token, Map.of(), new byte[] {4}).status()).isEqualTo(201);
+        }
+    }
+
+    @Test
+    void withoutARegistrationEveryAppApiCallSaysSoAndTheProxiedAdminHeadersMeanNothing() {
+        Path plain = temp.resolve("plain");
+        try (TestSidecar s = TestSidecar.start(plain, Map.of("SIDECAR_TARGET", "nextcloud", "SIDECAR_WEBDAV_URL", "http://127.0.0.1:9/"))) {
+            for (String[] call : new String[][] {{"POST", "/init"}, {"PUT", "/enabled?enabled=1"}, {"POST", "/exapp/devices"}}) {
+                Response r = s.http().send(call[0], call[1], null, appApi("alice", identity.secret()), "{}".getBytes());
+                assertThat(r.status()).as(call[1]).isEqualTo(404);
+                assertThat(r.errorCode()).isEqualTo("EXAPP_NOT_REGISTERED");
+            }
+            assertThat(s.app().devices().list()).isEmpty();
+        }
+    }
+
+    @Test
     void theUserRouteEnrollsTheLoggedInUserWithNoPassword() {
         try (TestSidecar s = sidecar()) {
             Response r = s.http().send("POST", "/exapp/devices", null, appApi("alice", identity.secret()),

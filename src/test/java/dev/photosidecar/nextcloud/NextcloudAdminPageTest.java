@@ -10,7 +10,6 @@ import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -43,8 +42,7 @@ class NextcloudAdminPageTest {
         String folder = "AdminPageTest-" + UUID.randomUUID().toString().substring(0, 8);
         int port = SidecarProcess.freePort();
         Path data = temp.resolve("data");
-        Path config = temp.resolve("sidecar.yaml");
-        Files.writeString(config, "data_dir: " + data + "\nport: " + port + "\ntarget: nextcloud\nwebdav_url: " + nc.url() + "\n");
+        Path config = ExAppRegistration.config(nc, temp, data, port);
         ExAppRegistration.prepare(nc, config);
         // No SIDECAR_ADMIN_TOKEN: the page exists only through Nextcloud. One attempt, so a blocked job fails at once.
         Map<String, String> env = Map.of("SIDECAR_PORT", String.valueOf(port), "SIDECAR_TARGET", "nextcloud",

@@ -11,7 +11,6 @@ import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -36,8 +35,7 @@ class NextcloudExAppTest {
         String folder = "ExAppTest-" + UUID.randomUUID().toString().substring(0, 8);
         int port = SidecarProcess.freePort();
         Path data = temp.resolve("data");
-        Path config = temp.resolve("sidecar.yaml");
-        Files.writeString(config, "data_dir: " + data + "\nport: " + port + "\ntarget: nextcloud\nwebdav_url: " + nc.url() + "\n");
+        Path config = ExAppRegistration.config(nc, temp, data, port);
         try (TestSidecar s = TestSidecar.start(data, Map.of("SIDECAR_PORT", String.valueOf(port), "SIDECAR_TARGET", "nextcloud",
                 "SIDECAR_WEBDAV_URL", nc.url(), "SIDECAR_PATH_TEMPLATE", folder + "/{yyyy}/{filename}",
                 "SIDECAR_MAX_ATTEMPTS", "1000", "SIDECAR_RETRY_INITIAL_DELAY", "1s", "SIDECAR_RETRY_MAX_DELAY", "1s"))) {

@@ -166,8 +166,9 @@ class NextcloudIntegrationTest {
         Map<String, String> env = new HashMap<>(Map.of("SIDECAR_TARGET", "nextcloud", "SIDECAR_WEBDAV_URL", nc.url(),
                 "SIDECAR_PATH_TEMPLATE", folder + "/{filename}", "SIDECAR_WEBDAV_USER", nc.user(),
                 "SIDECAR_WEBDAV_PASSWORD", nc.appPassword(), "SIDECAR_CHUNK_THRESHOLD", "10MiB", "SIDECAR_CHUNK_SIZE", "5MiB"));
-        // Room for a few chunks but not the whole file: the upload stops half-way with 507 and waits.
-        nc.occ("user:setting " + nc.user() + " files quota '12 MB'");
+        // Room for a few chunks but not the whole file: the upload stops half-way with 507 and waits. The room is
+        // on top of what the user's files already take (a new user's skeleton files alone are about 20 MB).
+        nc.occ("user:setting " + nc.user() + " files quota '" + (nc.usedBytes() + 12L * 1024 * 1024) + " B'");
         try (TestSidecar s = TestSidecar.start(temp.resolve("data"), env)) {
             String token = s.enroll(nc.user(), "phone");
             String id = s.http().put("/v1/uploads/half-way", token, Map.of("X-Filename", "HALF.MOV"),

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.config.ExAppSwitch;
+import dev.photosidecar.delivery.webdav.AppApiHeaders;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.TargetKind;
 import java.io.IOException;
@@ -20,10 +22,12 @@ import java.util.Set;
 
 /**
  * The Nextcloud ExApp registration, when {@code {data}/exapp.json} exists: the file reads, holds a secret that
- * only its owner can read (mode 0600), and (for target nextcloud) Nextcloud answers at {@code status.php}.
+ * only its owner can read (mode 0600), and (for target nextcloud) Nextcloud answers at {@code status.php}, knows
+ * the secret, has the app enabled, and the sidecar was told so.
  */
 final class ExAppChecks {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String CHECK = "exapp registration";
     private static final Set<PosixFilePermission> OWNER_ONLY =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
@@ -50,7 +54,12 @@ final class ExAppChecks {
         }
         results.add(mode(file, config.target()));
         if (config.target() == TargetKind.NEXTCLOUD && probe.isPresent() && config.webdav().isPresent()) {
-            results.add(status(probe.get(), DavUrls.serverRoot(config.webdav().get().baseUrl()) + "status.php"));
+            String root = DavUrls.serverRoot(config.webdav().get().baseUrl());
+            CheckResult status = status(probe.get(), root + "status.php");
+            results.add(status);
+            if (!status.failed()) {
+                results.add(registration(probe.get(), root, identity.get(), config.dataDir()));
+            }
         }
         return results;
     }
@@ -101,6 +110,45 @@ final class ExAppChecks {
             return CheckResult.fail("nextcloud", "Nextcloud at " + url + " is not installed yet", "finish Nextcloud's installation");
         }
         return CheckResult.pass("nextcloud", "Nextcloud " + version + " answers at " + url);
+    }
+
+    /**
+     * Nextcloud's own view of the registration: AppAPI's {@code ex-app/state}, the one call it answers for a disabled
+     * ExApp too, with this sidecar's secret. Then whether the sidecar was told (its recorded {@code PUT /enabled}).
+     */
+    private static CheckResult registration(HostProbe probe, String root, ExAppIdentity identity, Path dataDir) {
+        String url = root + "ocs/v2.php/apps/app_api/ex-app/state?format=json";
+        String register = "photo-sidecar nextcloud register --nextcloud-url " + root + " --sidecar-host HOST --occ 'COMMAND RUNNING OCC'";
+        HostProbe.Reply r = probe.get(url, AppApiHeaders.forUser(identity, ""));
+        if (!r.answered()) {
+            return CheckResult.fail(CHECK, "cannot reach " + url + ": " + r.problem().get(), "start Nextcloud, or correct SIDECAR_WEBDAV_URL");
+        }
+        if (r.status() == 401) {
+            return CheckResult.fail(CHECK, "Nextcloud does not accept this sidecar's ExApp secret: " + identity.appId()
+                    + " is not registered there, or with another secret", register);
+        }
+        JsonNode data = null;
+        try {
+            data = r.status() == 200 ? JSON.readTree(r.body()).path("ocs").path("data") : null;
+        } catch (IOException notJson) {
+            // handled below
+        }
+        if (data == null || !(data.isInt() || data.isBoolean())) {
+            return CheckResult.fail(CHECK, url + " answered HTTP " + r.status() + ", not AppAPI's state of " + identity.appId(),
+                    "enable AppAPI: occ app:enable app_api");
+        }
+        boolean enabled = data.isBoolean() ? data.asBoolean() : data.asInt() == 1;
+        if (!enabled) {
+            return CheckResult.fail(CHECK, identity.appId() + " is registered in Nextcloud but disabled: uploads answer 503 "
+                    + "APP_DISABLED and deliveries wait", register + " (registers it again, so that Nextcloud initialises and "
+                    + "enables it), or occ app_api:app:enable " + identity.appId());
+        }
+        if (!ExAppSwitch.recorded(dataDir)) {
+            return CheckResult.fail(CHECK, identity.appId() + " is enabled in Nextcloud, but the sidecar was never told (it "
+                    + "holds uploads and deliveries as if disabled)", register + " (disables and enables it, so that "
+                    + "Nextcloud calls /enabled)");
+        }
+        return CheckResult.pass(CHECK, identity.appId() + " is registered and enabled in Nextcloud, and the sidecar knows it");
     }
 
     static String octal(Set<PosixFilePermission> perms) {

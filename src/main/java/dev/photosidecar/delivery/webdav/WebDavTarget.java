@@ -57,16 +57,19 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     private final HostDetector detector;
     private final String serverRoot;
 
-    private final Optional<ExAppIdentity> exApp;
+    private final java.util.function.Supplier<Optional<ExAppIdentity>> exApp;
 
     public WebDavTarget(WebDavSettings settings, CredentialStore credentials, ChunkProgress chunkProgress, int workers,
                         Clock clock) {
-        this(settings, credentials, chunkProgress, workers, clock, Optional.empty());
+        this(settings, credentials, chunkProgress, workers, clock, Optional::empty);
     }
 
-    /** With {@code exApp} present, the sidecar acts for each user through AppAPI and needs no user password. */
+    /**
+     * While {@code exApp} supplies an identity, the sidecar acts for each user through AppAPI and needs no user
+     * password. It is asked for each delivery: a registration taken up while running applies at once.
+     */
     public WebDavTarget(WebDavSettings settings, CredentialStore credentials, ChunkProgress chunkProgress, int workers,
-                        Clock clock, Optional<ExAppIdentity> exApp) {
+                        Clock clock, java.util.function.Supplier<Optional<ExAppIdentity>> exApp) {
         this.exApp = exApp;
         this.settings = settings;
         this.credentials = credentials;
@@ -95,8 +98,9 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private WebDavClient probeClient() {
-        if (exApp.isPresent()) {
-            return clients.get(new Credentials("exapp:", ""), k -> appApiClient(""));
+        Optional<ExAppIdentity> id = exApp.get();
+        if (id.isPresent()) {
+            return clients.get(new Credentials("exapp:", id.get().secret()), k -> appApiClient(id.get(), ""));
         }
         Credentials key = sharedAccount.orElse(new Credentials("", ""));
         return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
@@ -336,8 +340,10 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     }
 
     private WebDavClient clientFor(String user) throws DeliveryFailure {
-        if (exApp.isPresent()) {
-            return clients.get(new Credentials("exapp:" + user, ""), k -> appApiClient(user));
+        Optional<ExAppIdentity> id = exApp.get();
+        if (id.isPresent()) {
+            // Keyed by the secret too: a new registration gets new clients, never ones with the old secret.
+            return clients.get(new Credentials("exapp:" + user, id.get().secret()), k -> appApiClient(id.get(), user));
         }
         Optional<Credentials> creds;
         try {
@@ -350,8 +356,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 creds.map(Credentials::password), rootUrl(user), settings.socketTimeout()));
     }
 
-    private WebDavClient appApiClient(String user) {
-        List<org.apache.http.Header> headers = AppApiHeaders.forUser(exApp.orElseThrow(), user).entrySet().stream()
+    private WebDavClient appApiClient(ExAppIdentity identity, String user) {
+        List<org.apache.http.Header> headers = AppApiHeaders.forUser(identity, user).entrySet().stream()
                 .map(e -> (org.apache.http.Header) new org.apache.http.message.BasicHeader(e.getKey(), e.getValue())).toList();
         return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user),
                 settings.socketTimeout());
