@@ -89,7 +89,7 @@ public final class App implements AutoCloseable {
             if (revived > 0) {
                 log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
             }
-            Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes());
+            Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes(), clock);
             recoverSpool(spool, ledger);
             PartialStore partials = new PartialStore(spool);
 

@@ -15,11 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * and only a body that is whole and matches its length and digest is fsynced and renamed into
  * {@code ready/{jobId}}.
  *
- * <p>The spool never lets free space drop under its reserve: uploads with a known length reserve their
- * size up front (so concurrent uploads cannot jointly break in), and every upload re-checks the disk as
- * it grows.
+ * <p>The spool never lets free space drop under its reserve: an upload with a known length must fit when it
+ * starts, beside what running uploads are promised ({@link Reservations}: only as much as each one's pace
+ * brings, so a body that does not move holds no space), and every upload re-checks the disk as it grows.
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
@@ -42,9 +42,10 @@ public final class Spool {
     private final Path ready;
     private final long reserveBytes;
     private final long maxUploadBytes;
-    private final AtomicLong promisedBytes = new AtomicLong();
+    private final Reservations reservations;
 
-    public Spool(Path root, long reserveBytes, long maxUploadBytes) {
+    public Spool(Path root, long reserveBytes, long maxUploadBytes, Clock clock) {
+        this.reservations = new Reservations(clock);
         this.incoming = root.resolve("incoming");
         this.ready = root.resolve("ready");
         this.reserveBytes = reserveBytes;
@@ -69,23 +70,21 @@ public final class Spool {
         if (declaredLength > maxUploadBytes) {
             throw tooLarge();
         }
-        long promise = Math.max(0, declaredLength);
-        reserveRoom(promise);
         Path temp = incoming.resolve(UUID.randomUUID() + ".upload");
         boolean kept = false;
-        try {
-            ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256);
+        try (Reservations.Reservation room = reserve(declaredLength)) {
+            ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256, room);
             kept = true;
             return upload;
         } finally {
-            promisedBytes.addAndGet(-promise);
             if (!kept) {
                 deleteQuietly(temp);
             }
         }
     }
 
-    private ReceivedUpload stream(InputStream body, Path temp, long declared, Optional<byte[]> expected) {
+    private ReceivedUpload stream(InputStream body, Path temp, long declared, Optional<byte[]> expected,
+                                  Reservations.Reservation room) {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
         long count = 0;
@@ -104,6 +103,7 @@ public final class Spool {
                     break;
                 }
                 count += n;
+                room.arrived(count);
                 if (count > maxUploadBytes) {
                     throw tooLarge();
                 }
@@ -112,7 +112,7 @@ public final class Spool {
                             "the body is longer than the " + declared + " bytes Content-Length announced");
                 }
                 if (count > nextCheck) {
-                    ensureRoom(0);
+                    ensureRoom();
                     nextCheck = count + RECHECK_EVERY;
                 }
                 digest.update(buf, 0, n);
@@ -192,7 +192,7 @@ public final class Spool {
 
     /** Whether the spool can take a small upload right now (for readiness). */
     public boolean hasRoom() {
-        return usableBytes() - promisedBytes.get() > reserveBytes && Files.isWritable(incoming);
+        return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incoming);
     }
 
     /**
@@ -238,26 +238,33 @@ public final class Spool {
         return incoming.getParent();
     }
 
-    /** Promises {@code bytes} to a running upload, or throws 507; every promise must be {@link #release}d. */
-    void reserveRoom(long bytes) {
-        long promised = promisedBytes.addAndGet(bytes);
-        try {
-            ensureRoom(promised);
-        } catch (Problem p) {
-            promisedBytes.addAndGet(-bytes);
-            throw p;
-        }
+    /** Where unfinished resumable uploads keep their bytes ({@link PartialStore}). */
+    Path partial() {
+        return root().resolve("partial");
     }
 
-    void release(long bytes) {
-        promisedBytes.addAndGet(-bytes);
-    }
-
-    void ensureRoom(long promised) {
+    /**
+     * Promises room to an arriving body of {@code declaredLength} bytes (-1 when unknown), or throws 507 when it
+     * does not fit beside what running bodies are promised. Close the reservation however the body ends.
+     */
+    Reservations.Reservation reserve(long declaredLength) {
         long usable = usableBytes();
-        if (usable - promised < reserveBytes) {
-            log.warn("Refusing upload: the spool has {} free, {} promised to running uploads, and keeps {} in reserve",
-                    Units.formatBytes(usable), Units.formatBytes(promised), Units.formatBytes(reserveBytes));
+        Reservations.Reservation r = reservations.open(Math.max(0, declaredLength), usable - reserveBytes);
+        if (r == null) {
+            log.warn("Refusing an upload of {}: the spool has {} free, {} promised to running uploads, and keeps {} in reserve",
+                    Units.formatBytes(declaredLength), Units.formatBytes(usable), Units.formatBytes(reservations.promised()),
+                    Units.formatBytes(reserveBytes));
+            throw insufficientStorage();
+        }
+        return r;
+    }
+
+    /** 507 once the disk has dropped to the reserve (checked as a body grows). */
+    void ensureRoom() {
+        long usable = usableBytes();
+        if (usable < reserveBytes) {
+            log.warn("Refusing upload: the spool has {} free and keeps {} in reserve",
+                    Units.formatBytes(usable), Units.formatBytes(reserveBytes));
             throw insufficientStorage();
         }
     }
