@@ -74,6 +74,12 @@ final class UploadController {
                 throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
                         "more bytes followed the " + declared + " that Content-Length announced; nothing was kept");
             }
+            try {
+                auth.requireStillActive(device);
+            } catch (Problem revoked) {
+                body.discard();
+                throw revoked;
+            }
             Optional<Job> existing = ledger.findByKey(device.id(), key);
             if (existing.isPresent() && existing.get().state() == JobState.RECEIVING) {
                 // The whole body wins over an unfinished resumable upload of the same key.

@@ -6,6 +6,7 @@ import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.api.UploadMetadata;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.jobs.Device;
+import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.DuplicateKeyException;
 import dev.photosidecar.jobs.Ids;
 import dev.photosidecar.jobs.Job;
@@ -51,10 +52,15 @@ public final class ResumableUploads {
     private final Duration expiry;
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
+    private final DeviceRegistry devices;
+    private final int maxUnfinishedPerDevice;
     final UploadLocks locks = new UploadLocks();
 
     public ResumableUploads(JobLedger jobs, ResumableLedger uploads, Spool spool, PartialStore partials, Clock clock,
-                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics) {
+                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, DeviceRegistry devices,
+                            int maxUnfinishedPerDevice) {
+        this.devices = devices;
+        this.maxUnfinishedPerDevice = maxUnfinishedPerDevice;
         this.jobs = jobs;
         this.uploads = uploads;
         this.spool = spool;
@@ -91,6 +97,11 @@ public final class ResumableUploads {
             try (UploadLocks.Held held = locks.hold(old.id())) {
                 remove(old, "superseded", "a new upload of the same key started");
             }
+        }
+        int unfinished = uploads.countForDevice(device.id());
+        if (unfinished >= maxUnfinishedPerDevice) {
+            throw new Problem(ErrorCode.TOO_MANY_UNFINISHED_UPLOADS, "device " + device.id() + " already has " + unfinished
+                    + " unfinished resumable uploads (at most " + maxUnfinishedPerDevice + "); finish or cancel one first");
         }
         Instant now = clock.instant();
         String id = Ids.jobId();
@@ -166,6 +177,12 @@ public final class ResumableUploads {
      * does not match removes the upload: nothing is kept.
      */
     Finished finish(ResumableUpload u, Device device) {
+        try {
+            devices.requireStillActive(device);
+        } catch (Problem revoked) {
+            remove(u, "refused", revoked.getMessage());
+            throw revoked;
+        }
         long size = partials.offset(u.id());
         if (u.uploadLength().isPresent() && u.uploadLength().getAsLong() != size) {
             remove(u, "refused", "complete at " + size + " bytes, but announced as " + u.uploadLength().getAsLong());
