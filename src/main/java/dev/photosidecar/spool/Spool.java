@@ -16,10 +16,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +46,11 @@ public final class Spool {
     private final long reserveBytes;
     private final long maxUploadBytes;
     private final Reservations reservations;
+    private final Quarantine quarantine;
 
     public Spool(Path root, long reserveBytes, long maxUploadBytes, Clock clock) {
         this.reservations = new Reservations(clock);
+        this.quarantine = new Quarantine(root.resolve("quarantine"), clock);
         this.incoming = root.resolve("incoming");
         this.ready = root.resolve("ready");
         this.reserveBytes = reserveBytes;
@@ -195,38 +200,79 @@ public final class Spool {
         return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incoming);
     }
 
+    /** What start-ups moved aside instead of deleting ({@code spool/quarantine/}). */
+    public Quarantine quarantine() {
+        return quarantine;
+    }
+
     /**
-     * Start-up housekeeping, before any upload is accepted: partial uploads from a previous run are
-     * removed, spool files with no job that needs them are removed, and the ids in {@code needed} whose
-     * file is gone are reported.
+     * Start-up housekeeping, before any upload is accepted. Bodies that never got an answer ({@code incoming/}) are
+     * removed: their clients send them again. A file in {@code ready/} or {@code partial/} that nothing needs any
+     * more is removed only when the ledger knows its job has ended (delivered, acknowledged or cancelled); any other
+     * is moved to a new folder under {@code quarantine/} and never deleted, since a file the ledger does not know
+     * may be a photo a phone was told is safe (a ledger restored from an older backup, or lost). The ids that are
+     * needed but have no file are reported.
+     *
+     * @param needed     ids whose file in {@code ready/} a job or an unfinished upload still needs
+     * @param unfinished ids of unfinished resumable uploads, whose files in {@code partial/} are kept
+     * @param ended      which of the ids given to it are jobs the ledger knows to have ended
      */
-    public SpoolSweep sweep(Set<String> needed) throws IOException {
-        int partials = 0;
+    public SpoolSweep sweep(Set<String> needed, Set<String> unfinished, Function<Set<String>, Set<String>> ended)
+            throws IOException {
+        int unanswered = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
             for (Path p : files) {
                 Files.deleteIfExists(p);
-                partials++;
+                unanswered++;
             }
         }
-        int orphans = 0;
         Set<String> present = new HashSet<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (needed.contains(name)) {
-                    present.add(name);
-                } else {
-                    Files.deleteIfExists(p);
-                    orphans++;
-                }
+        Set<String> strays = new HashSet<>();
+        for (Path p : list(ready)) {
+            String name = p.getFileName().toString();
+            (needed.contains(name) ? present : strays).add(name);
+        }
+        Set<String> done = strays.isEmpty() ? Set.of() : ended.apply(strays);
+        int removed = 0;
+        for (String name : done) {
+            Files.deleteIfExists(ready.resolve(name));
+            removed++;
+        }
+        List<Path> unknown = new ArrayList<>();
+        for (String name : strays) {
+            if (!done.contains(name)) {
+                unknown.add(ready.resolve(name));
             }
         }
-        if (partials + orphans > 0) {
+        for (Path p : list(partial())) {
+            if (!unfinished.contains(p.getFileName().toString())) {
+                unknown.add(p);
+            }
+        }
+        Optional<Quarantine.Moved> moved = quarantine.moveAll(unknown);
+        if (removed > 0 || !unknown.isEmpty()) {
             Durable.fsyncDirectory(ready);
         }
         Set<String> missing = new HashSet<>(needed);
         missing.removeAll(present);
-        return new SpoolSweep(partials, orphans, missing);
+        missing.removeAll(unfinished);
+        return new SpoolSweep(unanswered, removed, moved, missing);
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            files.forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Where unfinished resumable uploads keep their bytes ({@link PartialStore}). */
+    Path partial() {
+        return root().resolve("partial");
     }
 
     /** The largest upload accepted, partial uploads included. */
@@ -236,11 +282,6 @@ public final class Spool {
 
     Path root() {
         return incoming.getParent();
-    }
-
-    /** Where unfinished resumable uploads keep their bytes ({@link PartialStore}). */
-    Path partial() {
-        return root().resolve("partial");
     }
 
     /**
