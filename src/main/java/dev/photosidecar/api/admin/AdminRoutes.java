@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * GET  /admin                    the status page (HTML); without a session, 303 to /admin/login
  * GET  /admin/login              the sign-in form
  * POST /admin/login              form field token=…; sets the session cookie, 303 to /admin
- * POST /admin/logout             ends the session (form field csrf=…)
+ * POST /admin/logout             ends the session (form field csrf=…; without it nothing changes)
  * GET  /admin/status.json        what the page shows, as JSON (session cookie, or Bearer admin token)
  * POST /admin/jobs/{id}/retry    failed → pending, attempts reset, any device's job
  * POST /admin/jobs/{id}/cancel   pending|failed → cancelled, spool copy removed
