@@ -145,7 +145,8 @@ public final class App implements AutoCloseable {
                     config.adminToken(), clock, workers::wake,
                     exApp.<AdminRoutes.ProxiedAdmin>map(id -> new AppApiAuth(id)::proxiedUser).orElse(AdminRoutes.ProxiedAdmin.NONE));
             ResumableUploads resumable = new ResumableUploads(ledger, resumableLedger, spool, partials, clock,
-                    config.resumableExpiry(), workers::wake, metrics, devices, config.serverLimits().maxUnfinishedPerDevice());
+                    config.resumableExpiry(), workers::wake, metrics, config.resumable(), devices,
+                    config.serverLimits().maxUnfinishedPerDevice());
             resumable.recover();
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
                     exAppMode, metrics, admin, resumable, config.serverLimits(), clock)

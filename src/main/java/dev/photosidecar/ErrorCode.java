@@ -17,6 +17,10 @@ public enum ErrorCode {
     CONTENT_LENGTH_MISMATCH(400),
     INVALID_JSON(400),
     INVALID_UPLOAD_HEADER(400),
+    /** A request that says more will follow ({@code Upload-Complete: ?0}) where no resumable upload can be made. */
+    PARTIAL_UPLOAD_REFUSED(400),
+    /** An append to a resumable upload that is complete already (the draft's "completed-upload" problem). */
+    UPLOAD_ALREADY_COMPLETE(400),
     INVALID_PARAMETER(400),
     TOO_MANY_ITEMS(400),
     BAD_REQUEST(400),
@@ -48,6 +52,8 @@ public enum ErrorCode {
     CHECKSUM_MISMATCH(460),
     INTERNAL_ERROR(500),
     ENROLLMENT_UNAVAILABLE(501),
+    /** The operator switched resumable uploads off ({@code SIDECAR_RESUMABLE=off}). */
+    RESUMABLE_DISABLED(501),
     HOST_UNAVAILABLE(502),
     SHUTTING_DOWN(503),
     APP_DISABLED(503),

@@ -7,8 +7,14 @@ import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Renders every error the same way: {@code {"error":{"code":…,"message":…}}}, never a stack trace. */
+/**
+ * Renders every error the same way: {@code {"error":{"code":…,"message":…}}}, never a stack trace, and the code
+ * again in the {@code X-Error-Code} header for apps that read headers but not bodies (iOS 26.4+).
+ */
 final class ErrorResponses {
+    /** The stable error code of an error answer, as a header. */
+    static final String ERROR_CODE_HEADER = "X-Error-Code";
+
     private ErrorResponses() {
     }
 
@@ -33,6 +39,10 @@ final class ErrorResponses {
         if (p.code() == ErrorCode.INVALID_CREDENTIALS) {
             ctx.header("WWW-Authenticate", "Basic realm=\"photo-sidecar enrollment\", charset=\"UTF-8\"");
         }
+        if (p instanceof KeyConflict conflict) {
+            UploadReceipt.put(ctx, conflict.existing());
+        }
+        ctx.header(ERROR_CODE_HEADER, p.code().name());
         drainSmallBody(ctx);
         ctx.status(p.code().status()).json(body(p.code(), p.getMessage(), p.details()));
     }

@@ -46,6 +46,7 @@ public final class HttpApi {
         UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
         uploads.onReceiving(resumable::supersedeByPlainUpload);
         dev.photosidecar.api.resumable.IetfUploads ietf = new dev.photosidecar.api.resumable.IetfUploads(resumable, gate, auth);
+        uploads.onPartialUploadHeaders(ietf::plainUploadRules);
         dev.photosidecar.api.resumable.TusUploads tus = new dev.photosidecar.api.resumable.TusUploads(resumable, gate, auth);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
         HealthController health = new HealthController(ledger, spool, target, gate);

@@ -40,6 +40,7 @@ final class JettyJsonErrors extends ErrorHandler {
         String text = message == null || message.isBlank() ? "the request was refused (HTTP " + code + ")"
                 : "the request was refused (HTTP " + code + "): " + message;
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(ErrorResponses.ERROR_CODE_HEADER, error.name());
         // Jetty closes the connection after refusing a request at this level (a URI it will not route, say)
         // but did not say so: a client reusing the connection then found it dead instead of reconnecting.
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -51,6 +52,7 @@ final class JettyJsonErrors extends ErrorHandler {
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(HttpHeader.CONTENT_TYPE, "application/json");
         fields.put(HttpHeader.CONNECTION, "close");
+        fields.put(ErrorResponses.ERROR_CODE_HEADER, ErrorResponses.forStatus(status).name());
         String text = "the request is malformed (HTTP " + status + ")" + (reason == null ? "" : ": " + reason);
         return ByteBuffer.wrap(ErrorResponses.json(mapper, ErrorResponses.forStatus(status), text)
                 .getBytes(StandardCharsets.UTF_8));

@@ -14,7 +14,6 @@ import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +33,8 @@ final class UploadController {
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
     private volatile java.util.function.Consumer<Job> supersedeReceiving = job -> { };
+    private volatile java.util.function.Function<Context, java.util.OptionalLong> partialUploadRules =
+            ctx -> java.util.OptionalLong.empty();
 
     UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal,
                      SidecarMetrics metrics) {
@@ -48,6 +49,14 @@ final class UploadController {
     /** What to do when a whole body arrives for a key whose resumable upload is unfinished (remove that upload). */
     void onReceiving(java.util.function.Consumer<Job> supersede) {
         this.supersedeReceiving = supersede;
+    }
+
+    /**
+     * What a plain upload must not be: a request that says more will follow is refused, and the {@code Upload-Length}
+     * it announces (if any) is returned, to be held against the bytes that arrive.
+     */
+    void onPartialUploadHeaders(java.util.function.Function<Context, java.util.OptionalLong> rules) {
+        this.partialUploadRules = rules;
     }
 
     void upload(Context ctx) throws IOException {
@@ -65,14 +74,24 @@ final class UploadController {
             Device device = auth.device(ctx);
             String key = UploadKey.require(ctx.pathParam("key"));
             UploadMetadata meta = UploadMetadata.parse(key, ctx::header);
+            java.util.OptionalLong announced = partialUploadRules.apply(ctx);
             // The body is read straight from the servlet stream: never buffered, never parsed as a form.
             long declared = ctx.req().getContentLengthLong();
+            if (announced.isPresent() && declared >= 0 && announced.getAsLong() != declared) {
+                throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "Upload-Length announces " + announced.getAsLong()
+                        + " bytes but the body has " + declared + " (Content-Length); a part is never taken as the whole file, nothing was kept");
+            }
             ReceivedUpload body = spool.receive(ctx.req().getInputStream(), declared, meta.sha256());
             if (declared >= 0 && SurplusBytes.present(ctx)) {
                 body.discard();
                 ctx.header("Connection", "close");
                 throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
                         "more bytes followed the " + declared + " that Content-Length announced; nothing was kept");
+            }
+            if (announced.isPresent() && body.size() != announced.getAsLong()) {
+                body.discard();
+                throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "Upload-Length announces " + announced.getAsLong()
+                        + " bytes but the body had " + body.size() + "; a part is never taken as the whole file, nothing was kept");
             }
             try {
                 auth.requireStillActive(device);
@@ -100,7 +119,8 @@ final class UploadController {
                     if (revived.isPresent()) {
                         JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again");
                         newJobSignal.run();
-                        ctx.status(200).header("Location", "/v1/jobs/" + known.id()).json(JobView.of(revived.get()));
+                        UploadReceipt.put(ctx, revived.get());
+                        ctx.status(200).json(JobView.of(revived.get()));
                         return;
                     }
                 } else {
@@ -126,7 +146,8 @@ final class UploadController {
             JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
-            ctx.status(201).header("Location", "/v1/jobs/" + job.id()).json(JobView.of(job));
+            UploadReceipt.put(ctx, job);
+            ctx.status(201).json(JobView.of(job));
         } finally {
             gate.leave();
         }
@@ -136,11 +157,10 @@ final class UploadController {
     private void answerRepeat(Context ctx, Job existing, ReceivedUpload body) {
         if (existing.sameContent(body.size(), body.sha256())) {
             metrics.uploadAnswered("replay", 0);
-            ctx.status(200).header("Location", "/v1/jobs/" + existing.id()).json(JobView.of(existing));
+            UploadReceipt.put(ctx, existing);
+            ctx.status(200).json(JobView.of(existing));
             return;
         }
-        throw new Problem(ErrorCode.KEY_CONFLICT, "key " + existing.key() + " was already received with different content ("
-                + existing.size() + " bytes, SHA-256 " + existing.sha256() + ")",
-                Map.of("jobId", existing.id()));
+        throw new KeyConflict(existing);
     }
 }

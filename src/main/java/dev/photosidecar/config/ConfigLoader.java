@@ -70,6 +70,7 @@ public final class ConfigLoader {
         Duration maxDelay = parse(Setting.RETRY_MAX_DELAY, v -> positive(Units.parseDuration(v)));
         Duration lease = parse(Setting.LEASE_DURATION, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(5)));
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
+        Boolean resumable = parse(Setting.RESUMABLE, ConfigLoader::onOff);
         Duration resumableExpiry = parse(Setting.RESUMABLE_EXPIRY, v -> atLeast(Units.parseDuration(v), Duration.ofMinutes(1)));
         ServerLimits limits = serverLimits(maxUpload);
         Optional<WebDavSettings> webdav = Optional.empty();
@@ -120,7 +121,7 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
-                resumableExpiry, tls, limits);
+                resumableExpiry, tls, limits, resumable);
     }
 
     /** Built-in TLS: both files or neither, both readable, the key the certificate's. */
@@ -262,6 +263,14 @@ public final class ConfigLoader {
             throw new IllegalArgumentException("must not be empty");
         }
         return v.trim();
+    }
+
+    private static boolean onOff(String v) {
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("must be on or off");
+        };
     }
 
     private static int intInRange(String v, int min, int max) {

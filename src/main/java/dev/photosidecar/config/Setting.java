@@ -44,6 +44,7 @@ public enum Setting {
     LEASE_DURATION("lease_duration", "5m", "how long a worker holds a job before it is presumed dead"),
     SHUTDOWN_GRACE("shutdown_grace", "30s", "how long running uploads may finish after SIGTERM"),
     ADMIN_TOKEN("admin_token", null, "token for admin calls"),
+    RESUMABLE("resumable", "on", "on: speak the resumable-upload protocols (IETF draft with its 104, tus); off: plain uploads only"),
     RESUMABLE_EXPIRY("resumable_expiry", "24h", "how long an unfinished resumable upload is kept after its client was last seen"),
     TLS_CERT("tls_cert", null, "PEM certificate chain: serve HTTPS directly (with tls_key)"),
     TLS_KEY("tls_key", null, "PEM private key (PKCS#8 RSA or EC, or PKCS#1 RSA) of tls_cert");

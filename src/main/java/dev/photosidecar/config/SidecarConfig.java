@@ -32,7 +32,8 @@ public record SidecarConfig(
         Optional<String> adminToken,
         Duration resumableExpiry,
         Optional<TlsFiles> tls,
-        ServerLimits serverLimits) {
+        ServerLimits serverLimits,
+        boolean resumable) {
 
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");

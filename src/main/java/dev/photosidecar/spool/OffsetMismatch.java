@@ -11,7 +11,9 @@ public final class OffsetMismatch extends Problem {
 
     OffsetMismatch(long claimed, long offset) {
         super(ErrorCode.OFFSET_MISMATCH, "the upload is at offset " + offset + ", not " + claimed
-                + "; ask for the offset (HEAD) and continue from there");
+                + "; ask for the offset (HEAD) and continue from there",
+                java.util.Map.of("problemType", "https://iana.org/assignments/http-problem-types#mismatching-upload-offset",
+                        "expectedOffset", offset, "providedOffset", claimed));
         this.offset = offset;
     }
 

@@ -155,11 +155,35 @@ public final class PartialStore {
             out.force(true);
             return new Appended(start + count, count, cutShort);
         } catch (IOException | RuntimeException e) {
-            if (!(e instanceof Problem p && p.code() == ErrorCode.CHECKSUM_MISMATCH)) {
-                // A refused request (too long, too large, out of space) leaves the upload as it was before it.
+            if (e instanceof Problem p && p.code() == ErrorCode.CHECKSUM_MISMATCH) {
+                throw e; // rolled back above
+            }
+            if (chunkSha256.isEmpty() && isServerSide(e)) {
+                // The sidecar failed (out of space, a write or fsync error), not the request: what reached the file
+                // is a true prefix of the body, so it is kept for the client to resume from, once it is durable.
+                keepDurable(out);
+            } else {
+                // A refused request (too long, too large, unverifiable) leaves the upload as it was before it.
                 rollBack(out, start);
             }
             throw e;
+        }
+    }
+
+    /** Whether an append failed because of the sidecar (disk, I/O) rather than because of what the request sent. */
+    public static boolean isServerSide(Throwable e) {
+        if (e instanceof Problem p) {
+            return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
+        }
+        return true;
+    }
+
+    private static void keepDurable(FileChannel out) {
+        try {
+            out.force(true);
+        } catch (IOException e) {
+            // Not durable now; the next offset request fsyncs again before it reports anything, or fails.
+            log.warn("Could not fsync a partial upload after a failed append: {}", e.getMessage());
         }
     }
 
@@ -195,9 +219,24 @@ public final class PartialStore {
                 throw new Problem(ErrorCode.DIGEST_MISMATCH, "the upload's SHA-256 is " + sha + " but the digest header said "
                         + expectedSha256.get() + "; nothing was kept");
             }
-            return new ReceivedUpload(file, size, sha);
+            return new ReceivedUpload(secondName(file), size, sha);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the partial upload " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A second name (a hard link in {@code incoming/}) for a finished partial file, to be committed or discarded
+     * in its place: whatever happens to it, the partial file keeps its bytes until the upload is recorded as
+     * finished, so a failure while finishing never takes back an offset a client was told. Without hard links
+     * the partial file itself is handed over.
+     */
+    private Path secondName(Path file) throws IOException {
+        Path link = spool.root().resolve("incoming").resolve(java.util.UUID.randomUUID() + ".upload");
+        try {
+            return Files.createLink(link, file);
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            return file;
         }
     }
 

@@ -263,15 +263,7 @@ class DiskFaultTest {
 
     /** Grows {@code filler} until the kernel says ENOSPC: 100 % full. */
     private static void fillCompletely(Path filler) {
-        try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ByteBuffer block = ByteBuffer.allocate(4096);
-            while (true) {
-                block.clear();
-                ch.write(block);
-            }
-        } catch (IOException e) {
-            assertThat(e.getMessage()).contains("No space left");
-        }
+        ScratchMount.fillCompletely(filler);
     }
 
     /** Writes to a fresh SQLite file through Jdbi until the full disk refuses; returns what was thrown. */

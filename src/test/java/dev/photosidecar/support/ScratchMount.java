@@ -72,6 +72,22 @@ public final class ScratchMount implements AutoCloseable {
         }
     }
 
+    /** Grows {@code filler} until the kernel says ENOSPC: the file system is 100 % full. */
+    public static void fillCompletely(Path filler) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(filler, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.APPEND)) {
+            java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(4096);
+            while (true) {
+                block.clear();
+                ch.write(block);
+            }
+        } catch (IOException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("No space left")) {
+                throw new UncheckedIOException("filling " + filler + " stopped for another reason than a full disk", e);
+            }
+        }
+    }
+
     /** Makes the mounted file system read-only (EROFS for every write), as a failing disk or an admin would. */
     public void remountReadOnly() {
         Result r = run("mount", "-o", "remount,ro", dir.toString());

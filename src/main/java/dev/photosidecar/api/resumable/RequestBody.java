@@ -12,6 +12,7 @@ import java.io.InputStream;
 final class RequestBody extends InputStream {
     private final Context ctx;
     private InputStream in;
+    private long read;
 
     RequestBody(Context ctx) {
         this.ctx = ctx;
@@ -26,11 +27,24 @@ final class RequestBody extends InputStream {
 
     @Override
     public int read() throws IOException {
-        return in().read();
+        int b = in().read();
+        if (b >= 0) {
+            read++;
+        }
+        return b;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        return in().read(b, off, len);
+        int n = in().read(b, off, len);
+        if (n > 0) {
+            read += n;
+        }
+        return n;
+    }
+
+    /** How many bytes of the body have been read so far. */
+    long bytesRead() {
+        return read;
     }
 }

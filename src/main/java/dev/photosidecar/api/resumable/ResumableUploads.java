@@ -2,6 +2,7 @@ package dev.photosidecar.api.resumable;
 
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
+import dev.photosidecar.api.KeyConflict;
 import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.api.UploadMetadata;
 import dev.photosidecar.config.Units;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -52,13 +52,18 @@ public final class ResumableUploads {
     private final Duration expiry;
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
+    private final boolean acceptsNew;
     private final DeviceRegistry devices;
     private final int maxUnfinishedPerDevice;
     final UploadLocks locks = new UploadLocks();
 
+    /**
+     * @param acceptsNew {@code SIDECAR_RESUMABLE}: whether new resumable uploads may start. Off, the ones already
+     *                   started can still be finished, cancelled or expire; no new one is created.
+     */
     public ResumableUploads(JobLedger jobs, ResumableLedger uploads, Spool spool, PartialStore partials, Clock clock,
-                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, DeviceRegistry devices,
-                            int maxUnfinishedPerDevice) {
+                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, boolean acceptsNew,
+                            DeviceRegistry devices, int maxUnfinishedPerDevice) {
         this.devices = devices;
         this.maxUnfinishedPerDevice = maxUnfinishedPerDevice;
         this.jobs = jobs;
@@ -69,6 +74,12 @@ public final class ResumableUploads {
         this.expiry = expiry;
         this.newJobSignal = newJobSignal;
         this.metrics = metrics;
+        this.acceptsNew = acceptsNew;
+    }
+
+    /** Whether new resumable uploads may start ({@code SIDECAR_RESUMABLE=on}). */
+    public boolean acceptsNew() {
+        return acceptsNew;
     }
 
     /** How a finished upload was answered: 201 with a new job, 200 for a replay or a revived failed job. */
@@ -77,6 +88,18 @@ public final class ResumableUploads {
 
     long maxUploadBytes() {
         return spool.maxUploadBytes();
+    }
+
+    /**
+     * Refuses a body of {@code declared} bytes that the spool has no room for, before the upload is created and
+     * announced: a 104 promises a client it can resume, so the refusals that need no body come first. The append
+     * reserves the room for real.
+     */
+    void checkRoom(long declared) {
+        if (declared > 0 && spool.usableBytes() - declared < spool.reserveBytes()) {
+            throw new Problem(ErrorCode.INSUFFICIENT_STORAGE, "the sidecar's spool has no room for " + declared
+                    + " more bytes; nothing was kept, try again later");
+        }
     }
 
     Duration expiry() {
@@ -138,18 +161,27 @@ public final class ResumableUploads {
         return partials.offset(u.id());
     }
 
-    /** The client showed up: the upload is kept another expiry period from now. */
+    /**
+     * The client showed up: the upload is kept another expiry period from now; returns the expiry in effect. This
+     * never fails the request: a ledger that cannot take the write (a full disk) leaves the earlier expiry.
+     */
     Instant touch(ResumableUpload u) {
         Instant until = clock.instant().plus(expiry);
-        uploads.touch(u.id(), until);
-        return until;
+        try {
+            uploads.touch(u.id(), until);
+            return until;
+        } catch (RuntimeException e) {
+            log.warn("Resumable upload {}: could not extend its expiry ({}); it keeps {}", u.id(), e.getMessage(), u.expiresAt());
+            return u.expiresAt();
+        }
     }
 
     ResumableUpload announceLength(ResumableUpload u, long length) {
         if (u.uploadLength().isPresent()) {
             if (u.uploadLength().getAsLong() != length) {
                 throw new Problem(ErrorCode.INVALID_UPLOAD_HEADER, "the upload's length was announced as "
-                        + u.uploadLength().getAsLong() + " bytes, not " + length);
+                        + u.uploadLength().getAsLong() + " bytes, not " + length, java.util.Map.of("problemType",
+                        "https://iana.org/assignments/http-problem-types#inconsistent-upload-length"));
             }
             return u;
         }
@@ -196,6 +228,25 @@ public final class ResumableUploads {
             remove(u, "refused", p.getMessage());
             throw p;
         }
+        // The partial file stays until the outcome is recorded: if committing or recording fails, the upload is
+        // still there, at the same offset, for the client to finish again.
+        Finished finished;
+        try {
+            finished = judge(u, device, body);
+        } catch (KeyConflict conflict) {
+            partials.delete(u.id());
+            throw conflict;
+        }
+        partials.delete(u.id());
+        return finished;
+    }
+
+    /** Whether an append that brought bytes made the upload reach the length its client announced. */
+    static boolean reachedAnnouncedLength(ResumableUpload u, PartialStore.Appended appended) {
+        return appended.received() > 0 && u.uploadLength().isPresent() && appended.offset() == u.uploadLength().getAsLong();
+    }
+
+    private Finished judge(ResumableUpload u, Device device, ReceivedUpload body) {
         if (u.jobId().isPresent()) {
             spool.commit(body, u.id());
             Job job = uploads.finishReceiving(u.id(), body.size(), body.sha256()).orElseThrow(() ->
@@ -234,8 +285,7 @@ public final class ResumableUploads {
             metrics.uploadAnswered("replay", 0);
             return new Finished(200, now);
         }
-        throw new Problem(ErrorCode.KEY_CONFLICT, "key " + now.key() + " was already received with different content ("
-                + now.size() + " bytes, SHA-256 " + now.sha256() + ")", Map.of("jobId", now.id()));
+        throw new KeyConflict(now);
     }
 
     /**
@@ -321,6 +371,10 @@ public final class ResumableUploads {
         long bytes = partials.offset(u.id());
         uploads.remove(u.id());
         partials.delete(u.id());
+        if (u.jobId().isPresent()) {
+            // A finish that failed after committing leaves a second name in ready/; its receiving job is gone now.
+            spool.remove(u.id());
+        }
         metrics.resumableRemoved(cause);
         log.atInfo().addKeyValue("upload", u.id()).addKeyValue("device", u.deviceId()).addKeyValue("user", u.userId())
                 .addKeyValue("cause", cause)

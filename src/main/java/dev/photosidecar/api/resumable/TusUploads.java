@@ -6,6 +6,7 @@ import dev.photosidecar.api.BearerAuth;
 import dev.photosidecar.api.UploadGate;
 import dev.photosidecar.api.UploadKey;
 import dev.photosidecar.api.UploadMetadata;
+import dev.photosidecar.api.UploadReceipt;
 import dev.photosidecar.jobs.Device;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.ResumableUpload;
@@ -42,8 +43,11 @@ public final class TusUploads {
         this.auth = auth;
     }
 
-    /** What this server supports; no token needed. */
+    /** What this server supports; no token needed. 501 when resumable uploads are switched off. */
     public void options(Context ctx) {
+        if (!uploads.acceptsNew()) {
+            throw IetfUploads.switchedOff();
+        }
         ctx.header("Tus-Resumable", VERSION);
         ctx.header("Tus-Version", VERSION);
         ctx.header("Tus-Extension", "creation,creation-with-upload,termination,expiration,checksum");
@@ -54,6 +58,9 @@ public final class TusUploads {
 
     public void create(Context ctx) throws IOException {
         requireVersion(ctx);
+        if (!uploads.acceptsNew()) {
+            throw IetfUploads.switchedOff();
+        }
         gate.enter();
         try {
             Device device = auth.device(ctx);
@@ -72,7 +79,7 @@ public final class TusUploads {
                 long offset = 0;
                 if (withBody) {
                     try {
-                        offset = append(ctx, u, device, 0);
+                        offset = append(ctx, u, device, 0, false);
                     } catch (Problem p) {
                         if (p.code() != ErrorCode.KEY_CONFLICT && p.code() != ErrorCode.DIGEST_MISMATCH) {
                             uploads.refusedAtCreation(u, p);
@@ -80,7 +87,8 @@ public final class TusUploads {
                         throw p;
                     }
                 } else if (length == 0) {
-                    uploads.finish(u, device);
+                    // Location stays the tus upload's URL, which tus clients need; the job is in the receipt headers.
+                    UploadReceipt.putWithoutLocation(ctx, uploads.finish(u, device).job());
                 }
                 ctx.header("Upload-Offset", String.valueOf(offset));
                 ctx.header("Upload-Expires", httpDate(uploads.touch(u)));
@@ -129,7 +137,7 @@ public final class TusUploads {
             }
             ResumableUpload u = found.get();
             try (UploadLocks.Held held = uploads.locks.hold(u.id())) {
-                long now = append(ctx, u, device, offset);
+                long now = append(ctx, u, device, offset, true);
                 ctx.header("Upload-Offset", String.valueOf(now));
                 if (uploads.find(device, id).isPresent()) {
                     ctx.header("Upload-Expires", httpDate(uploads.touch(u)));
@@ -152,8 +160,11 @@ public final class TusUploads {
         ctx.status(204);
     }
 
-    /** Appends the body at {@code offset} and finishes the upload when it reaches its length; returns the offset. */
-    private long append(Context ctx, ResumableUpload u, Device device, long offset) throws IOException {
+    /**
+     * Appends the body at {@code offset} and finishes the upload when it reaches its length, with the job's receipt
+     * in the answer ({@code Location} only where it may name the job); returns the offset.
+     */
+    private long append(Context ctx, ResumableUpload u, Device device, long offset, boolean jobLocation) throws IOException {
         Optional<byte[]> checksum = checksum(ctx.header("Upload-Checksum"));
         InputStream body = new RequestBody(ctx);
         PartialStore.Appended appended;
@@ -168,7 +179,12 @@ public final class TusUploads {
                     + " bytes; the upload continues at offset " + appended.offset());
         }
         if (u.uploadLength().isPresent() && appended.offset() == u.uploadLength().getAsLong()) {
-            uploads.finish(u, device);
+            Job job = uploads.finish(u, device).job();
+            if (jobLocation) {
+                UploadReceipt.put(ctx, job);
+            } else {
+                UploadReceipt.putWithoutLocation(ctx, job);
+            }
         }
         return appended.offset();
     }
