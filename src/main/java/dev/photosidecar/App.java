@@ -102,7 +102,7 @@ public final class App implements AutoCloseable {
         try {
             SecretFiles.requirePrivate(config);
             // Checked before the ledger is opened, which would create an empty one.
-            Optional<DataGap> missingLedger = LedgerGap.ifMissing(config.ledgerFile(), config.spoolDir());
+            Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             db = Database.openPooled(config.ledgerFile(), config.workers() + 4);
             Jdbi jdbi = db.jdbi();
@@ -115,7 +115,8 @@ public final class App implements AutoCloseable {
             if (revived > 0) {
                 log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
             }
-            Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes(), clock);
+            Spool spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(),
+                    config.maxUploadBytes(), clock);
             ResumableLedger resumableLedger = new ResumableLedger(jdbi, clock);
             recoverSpool(spool, ledger, resumableLedger);
             PartialStore partials = new PartialStore(spool);
@@ -172,7 +173,7 @@ public final class App implements AutoCloseable {
      */
     private static void refuseDataLoss(Jdbi jdbi, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
         Optional<DataGap> emptyLedger = ledgerWasMissing ? Optional.empty()
-                : LedgerGap.ifEmpty(jdbi, config.ledgerFile(), config.spoolDir());
+                : LedgerGap.ifEmpty(jdbi, config);
         refuseUnlessAccepted(emptyLedger, accept.emptyLedger());
         if (ledgerWasMissing || emptyLedger.isPresent()) {
             log.warn("Starting with an empty ledger beside a spool that holds uploads, as {} asked; those files go to"

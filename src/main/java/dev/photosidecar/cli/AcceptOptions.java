@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
  */
 public final class AcceptOptions {
     @Option(names = LedgerGap.ACCEPT_FLAG, description = "start although ledger.db is missing or empty beside a spool that"
-            + " holds uploads: those files are moved to spool/quarantine/ (never deleted) and the ledger starts empty")
+            + " holds uploads: those files are moved to quarantine/ in the data folder (never deleted) and the ledger starts empty")
     boolean emptyLedger;
 
     @Option(names = SecretKeyGap.ACCEPT_FLAG, description = "start although secret.key is missing beside stored passwords:"

@@ -58,7 +58,7 @@ public final class ConfigOption {
     }
 
     private static Jdbi openLedger(SidecarConfig config) {
-        LedgerGap.ifMissing(config.ledgerFile(), config.spoolDir()).ifPresent(gap -> {
+        LedgerGap.ifMissing(config).ifPresent(gap -> {
             throw ConfigException.unusable(gap.line());
         });
         return Database.open(config.ledgerFile());

@@ -1,9 +1,9 @@
 package dev.photosidecar.jobs;
 
+import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.spool.HeldFiles;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
@@ -21,31 +21,31 @@ public final class LedgerGap {
     private LedgerGap() {
     }
 
-    /** The refusal when {@code ledgerFile} does not exist but the spool holds uploads; checked before it is created. */
-    public static Optional<DataGap> ifMissing(Path ledgerFile, Path spoolDir) {
-        if (Files.exists(ledgerFile)) {
+    /** The refusal when the ledger file does not exist but the spool holds uploads; checked before it is created. */
+    public static Optional<DataGap> ifMissing(SidecarConfig config) {
+        if (Files.exists(config.ledgerFile())) {
             return Optional.empty();
         }
-        HeldFiles held = HeldFiles.in(spoolDir);
-        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(ledgerFile + " is missing", spoolDir, held));
+        HeldFiles held = HeldFiles.in(config.spoolDir());
+        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(config.ledgerFile() + " is missing", config, held));
     }
 
     /** The refusal when the open ledger has no job and no unfinished upload but the spool holds uploads. */
-    public static Optional<DataGap> ifEmpty(Jdbi ledger, Path ledgerFile, Path spoolDir) {
+    public static Optional<DataGap> ifEmpty(Jdbi ledger, SidecarConfig config) {
         long rows = ledger.withHandle(h -> h.createQuery(
                 "SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM resumable_uploads)").mapTo(Long.class).one());
         if (rows > 0) {
             return Optional.empty();
         }
-        HeldFiles held = HeldFiles.in(spoolDir);
-        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(ledgerFile + " has no jobs", spoolDir, held));
+        HeldFiles held = HeldFiles.in(config.spoolDir());
+        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(config.ledgerFile() + " has no jobs", config, held));
     }
 
-    private static DataGap refusal(String what, Path spoolDir, HeldFiles held) {
-        return new DataGap(what + ", but " + spoolDir + " holds " + held.files() + " upload file(s) ("
+    private static DataGap refusal(String what, SidecarConfig config, HeldFiles held) {
+        return new DataGap(what + ", but " + config.spoolDir() + " holds " + held.files() + " upload file(s) ("
                 + Units.formatBytes(held.bytes()) + ") that phones were told are safe", "Restore ledger.db (with ledger.db-wal, if"
                 + " the backup has one) from your backup, or point SIDECAR_DATA_DIR at the folder that has it; to start without"
                 + " it, run photo-sidecar serve " + ACCEPT_FLAG + " once: those files are then moved to "
-                + spoolDir.resolve("quarantine") + " (never deleted) and the ledger starts empty");
+                + config.quarantineDir() + " (never deleted) and the ledger starts empty");
     }
 }

@@ -9,7 +9,7 @@ import java.util.stream.Stream;
 /**
  * The uploads a spool folder holds on disk, counted without the ledger: whole bodies in {@code ready/} and
  * unfinished resumable ones in {@code partial/} (never {@code incoming/}, whose bodies were never answered, nor
- * {@code quarantine/}). Start-up compares it with the ledger before it trusts either.
+ * the quarantine). Start-up compares it with the ledger before it trusts either.
  */
 public record HeldFiles(long files, long bytes) {
     public static HeldFiles in(Path spoolDir) {

@@ -2,6 +2,7 @@ package dev.photosidecar.spool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * {@code spool/quarantine/}: where start-up moves spool files that no job or upload knows, instead of deleting them.
+ * {@code {data_dir}/quarantine/}: where start-up moves spool files that no job or upload knows, instead of deleting them.
  * Such a file may be a photo a phone was told is safe, whose job a lost or older ledger no longer has; only the
  * operator can tell, so the sidecar keeps it, says so (log, {@code doctor}, the status page, {@code /metrics}),
  * and never deletes anything here itself. Each start that moves files makes its own folder, named by the time
@@ -60,7 +61,7 @@ public final class Quarantine {
         for (Path f : files) {
             Path area = Files.createDirectories(folder.resolve(f.getParent().getFileName().toString()));
             bytes += Files.size(f);
-            Files.move(f, area.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+            move(f, area.resolve(f.getFileName()));
         }
         for (Path area : List.of(folder.resolve("ready"), folder.resolve("partial"))) {
             if (Files.isDirectory(area)) {
@@ -70,6 +71,17 @@ public final class Quarantine {
         Durable.fsyncDirectory(dir);
         counted = null;
         return Optional.of(new Moved(folder, files.size(), bytes));
+    }
+
+    /** A rename; a copy (fsynced before the original goes) where the quarantine is on another file system. */
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException otherFileSystem) {
+            Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+            Durable.fsyncFile(to);
+            Files.delete(from);
+        }
     }
 
     private Path newFolder() throws IOException {
@@ -85,9 +97,9 @@ public final class Quarantine {
         }
     }
 
-    /** What the quarantine of the spool at {@code spoolDir} holds, without opening the spool. */
-    public static Contents contentsOf(Path spoolDir) {
-        return new Quarantine(spoolDir.resolve("quarantine"), Clock.systemUTC()).contents();
+    /** What the quarantine at {@code dir} holds, without opening the spool. */
+    public static Contents contentsOf(Path dir) {
+        return new Quarantine(dir, Clock.systemUTC()).contents();
     }
 
     /**

@@ -48,9 +48,10 @@ public final class Spool {
     private final Reservations reservations;
     private final Quarantine quarantine;
 
-    public Spool(Path root, long reserveBytes, long maxUploadBytes, Clock clock) {
+    /** @param quarantineDir where {@link #sweep} moves files no job knows (outside {@code root}, never deleted) */
+    public Spool(Path root, Path quarantineDir, long reserveBytes, long maxUploadBytes, Clock clock) {
         this.reservations = new Reservations(clock);
-        this.quarantine = new Quarantine(root.resolve("quarantine"), clock);
+        this.quarantine = new Quarantine(quarantineDir, clock);
         this.incoming = root.resolve("incoming");
         this.ready = root.resolve("ready");
         this.reserveBytes = reserveBytes;
@@ -200,7 +201,7 @@ public final class Spool {
         return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incoming);
     }
 
-    /** What start-ups moved aside instead of deleting ({@code spool/quarantine/}). */
+    /** What start-ups moved aside instead of deleting ({@code {data_dir}/quarantine/}). */
     public Quarantine quarantine() {
         return quarantine;
     }
@@ -209,7 +210,7 @@ public final class Spool {
      * Start-up housekeeping, before any upload is accepted. Bodies that never got an answer ({@code incoming/}) are
      * removed: their clients send them again. A file in {@code ready/} or {@code partial/} that nothing needs any
      * more is removed only when the ledger knows its job has ended (delivered, acknowledged or cancelled); any other
-     * is moved to a new folder under {@code quarantine/} and never deleted, since a file the ledger does not know
+     * is moved to a new folder in the quarantine and never deleted, since a file the ledger does not know
      * may be a photo a phone was told is safe (a ledger restored from an older backup, or lost). The ids that are
      * needed but have no file are reported.
      *

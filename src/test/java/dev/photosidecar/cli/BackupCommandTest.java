@@ -164,8 +164,8 @@ class BackupCommandTest {
             // The uploads that came after the backup are in the copied spool but not in the restored ledger: kept aside.
             List<String> extra = spoolCopied.stream().filter(id -> !backedUpIds.contains(id)).sorted().toList();
             List<String> quarantined = new ArrayList<>();
-            if (Files.isDirectory(dataB.resolve("spool/quarantine"))) {
-                try (Stream<Path> files = Files.walk(dataB.resolve("spool/quarantine"))) {
+            if (Files.isDirectory(dataB.resolve("quarantine"))) {
+                try (Stream<Path> files = Files.walk(dataB.resolve("quarantine"))) {
                     files.filter(Files::isRegularFile).forEach(f -> quarantined.add(f.getFileName().toString()));
                 }
             }

@@ -134,7 +134,7 @@ class StartupRefusalTest {
         try (SidecarProcess p = SidecarProcess.start(env, List.of(), log, List.of("serve", "--accept-empty-ledger"))) {
             assertThat(spoolFiles(data.resolve("spool"))).as("nothing left in ready/ or partial/").isEmpty();
             Path quarantine;
-            try (Stream<Path> folders = Files.list(data.resolve("spool/quarantine"))) {
+            try (Stream<Path> folders = Files.list(data.resolve("quarantine"))) {
                 quarantine = folders.toList().get(0);
             }
             Map<String, String> moved = spoolFiles(quarantine);

@@ -72,14 +72,14 @@ class QuarantineTest {
             assertThat(folders(spool.resolve("incoming"))).as("unanswered bodies are removed").isEmpty();
             assertThat(folders(spool.resolve("ready"))).isEmpty();
             assertThat(folders(spool.resolve("partial"))).isEmpty();
-            List<Path> moved = folders(spool.resolve("quarantine"));
+            List<Path> moved = folders(data.resolve("quarantine"));
             assertThat(moved).hasSize(1);
             assertThat(Files.readAllBytes(moved.get(0).resolve("ready").resolve(stranger))).isEqualTo(strangerBytes);
             assertThat(moved.get(0).resolve("partial").resolve(lonelyPartial)).hasSize(700);
 
             Response status = s.http().get("/admin/status.json", ADMIN);
             assertThat(status.json().path("health").path("spool").path("detail").asText())
-                    .contains("2 file(s)").contains("in quarantine").contains(spool.resolve("quarantine").toString());
+                    .contains("2 file(s)").contains("in quarantine").contains(data.resolve("quarantine").toString());
             String metrics = s.http().get("/metrics", null).body();
             assertThat(metrics).contains("sidecar_spool_quarantined_files 2.0").contains("sidecar_spool_quarantined_bytes 5700.0");
         }
@@ -92,11 +92,11 @@ class QuarantineTest {
         assertThat(line.text()).contains("2 file(s)").contains("quarantine").contains("fix with:");
 
         try (TestSidecar s = start()) {
-            assertThat(folders(spool.resolve("quarantine"))).as("a later start leaves the quarantine as it is").hasSize(1);
-            assertThat(Files.readAllBytes(folders(spool.resolve("quarantine")).get(0).resolve("ready").resolve(stranger)))
+            assertThat(folders(data.resolve("quarantine"))).as("a later start leaves the quarantine as it is").hasSize(1);
+            assertThat(Files.readAllBytes(folders(data.resolve("quarantine")).get(0).resolve("ready").resolve(stranger)))
                     .isEqualTo(strangerBytes);
         }
-        try (Stream<Path> all = Files.walk(spool.resolve("quarantine"))) {
+        try (Stream<Path> all = Files.walk(data.resolve("quarantine"))) {
             for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }

@@ -11,7 +11,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code spool}: the ledger can be the one that wrote the spool ({@link LedgerGap}: {@code serve} refuses to start
- * otherwise), and nothing waits in {@code spool/quarantine/}, where start-up moves files no job knows.
+ * otherwise), and nothing waits in {@code {data_dir}/quarantine/}, where start-up moves files no job knows.
  */
 final class SpoolCheck {
     private SpoolCheck() {
@@ -19,12 +19,11 @@ final class SpoolCheck {
 
     /** @param ledger the opened ledger, or empty when there is none (or it could not be opened) */
     static CheckResult run(SidecarConfig config, Optional<Jdbi> ledger) {
-        Optional<DataGap> gap = ledger.isPresent() ? LedgerGap.ifEmpty(ledger.get(), config.ledgerFile(), config.spoolDir())
-                : LedgerGap.ifMissing(config.ledgerFile(), config.spoolDir());
+        Optional<DataGap> gap = ledger.isPresent() ? LedgerGap.ifEmpty(ledger.get(), config) : LedgerGap.ifMissing(config);
         if (gap.isPresent()) {
             return CheckResult.fail("spool", gap.get().problem() + " (serve refuses to start)", gap.get().fix());
         }
-        Quarantine.Contents quarantined = Quarantine.contentsOf(config.spoolDir());
+        Quarantine.Contents quarantined = Quarantine.contentsOf(config.quarantineDir());
         if (!quarantined.isEmpty()) {
             return CheckResult.fail("spool", quarantined.files() + " file(s) (" + Units.formatBytes(quarantined.bytes()) + ") in "
                     + quarantined.dir() + ": start-up moved them there because no job or upload in the ledger knew them",
