@@ -31,6 +31,13 @@ import dev.photosidecar.jobs.ResumableLedger;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolSweep;
+import dev.photosidecar.config.ConfigException;
+import dev.photosidecar.jobs.DataGap;
+import dev.photosidecar.jobs.LedgerGap;
+import dev.photosidecar.jobs.SecretKeyGap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -73,13 +80,32 @@ public final class App implements AutoCloseable {
         this.api = api;
     }
 
+    /**
+     * What the operator explicitly accepts at this start ({@code serve --accept-empty-ledger},
+     * {@code --accept-new-secret-key}); without it, start-up refuses what would lose data.
+     *
+     * @param emptyLedger  start with an empty ledger although the spool holds uploads (they go to quarantine)
+     * @param newSecretKey make a new secret key although passwords are sealed with a missing one
+     */
+    public record Accept(boolean emptyLedger, boolean newSecretKey) {
+        public static final Accept NOTHING = new Accept(false, false);
+    }
+
     public static App start(SidecarConfig config, Clock clock) {
+        return start(config, clock, Accept.NOTHING);
+    }
+
+    public static App start(SidecarConfig config, Clock clock, Accept accept) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
         Database.Pooled db = null;
         try {
             SecretFiles.requirePrivate(config);
+            // Checked before the ledger is opened, which would create an empty one.
+            Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
+            refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             db = Database.openPooled(config.ledgerFile(), config.workers() + 4);
             Jdbi jdbi = db.jdbi();
+            refuseDataLoss(jdbi, config, accept, missingLedger.isPresent());
             JobLedger ledger = new JobLedger(jdbi, clock);
             DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
             String owner = "sidecar-" + Ids.jobId().substring(0, 12);
@@ -88,8 +114,10 @@ public final class App implements AutoCloseable {
             if (revived > 0) {
                 log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
             }
-            Spool spool = new Spool(config.spoolDir(), config.spoolReserveBytes(), config.maxUploadBytes());
-            recoverSpool(spool, ledger);
+            Spool spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(),
+                    config.maxUploadBytes(), clock);
+            ResumableLedger resumableLedger = new ResumableLedger(jdbi, clock);
+            recoverSpool(spool, ledger, resumableLedger);
             PartialStore partials = new PartialStore(spool);
 
             CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
@@ -117,8 +145,9 @@ public final class App implements AutoCloseable {
             AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
                     config.adminToken(), clock, workers::wake,
                     new AppApiAuth(exApp::identity)::proxiedUser);
-            ResumableUploads resumable = new ResumableUploads(ledger, new ResumableLedger(jdbi, clock), spool, partials, clock,
-                    config.resumableExpiry(), workers::wake, metrics, config.resumable());
+            ResumableUploads resumable = new ResumableUploads(ledger, resumableLedger, spool, partials, clock,
+                    config.resumableExpiry(), workers::wake, metrics, config.resumable(), devices,
+                    config.serverLimits().maxUnfinishedPerDevice());
             resumable.recover();
             HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
                     exAppMode, metrics, admin, resumable, config.serverLimits(), clock)
@@ -138,17 +167,52 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private static void recoverSpool(Spool spool, JobLedger ledger) {
+    /**
+     * Stops the start (one line, with the fix) where going on would lose data, unless the operator accepted it:
+     * an empty ledger beside a spool that holds uploads, or a missing key beside sealed passwords.
+     */
+    private static void refuseDataLoss(Jdbi jdbi, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
+        Optional<DataGap> emptyLedger = ledgerWasMissing ? Optional.empty()
+                : LedgerGap.ifEmpty(jdbi, config);
+        refuseUnlessAccepted(emptyLedger, accept.emptyLedger());
+        if (ledgerWasMissing || emptyLedger.isPresent()) {
+            log.warn("Starting with an empty ledger beside a spool that holds uploads, as {} asked; those files go to"
+                    + " quarantine (see below)", LedgerGap.ACCEPT_FLAG);
+        }
+        List<String> stranded = SecretKeyGap.strandedUsers(jdbi, config.secretKey(), config.dataDir());
+        refuseUnlessAccepted(SecretKeyGap.problem(jdbi, config.secretKey(), config.dataDir()), accept.newSecretKey());
+        if (!stranded.isEmpty()) {
+            log.warn("Making a new secret key, as {} asked: the stored passwords of {} cannot be opened any more; their"
+                    + " deliveries wait until photo-sidecar user set-password stores them again", SecretKeyGap.ACCEPT_FLAG, stranded);
+        }
+    }
+
+    private static void refuseUnlessAccepted(Optional<DataGap> gap, boolean accepted) {
+        if (gap.isPresent() && !accepted) {
+            throw ConfigException.unusable(gap.get().line());
+        }
+    }
+
+    private static void recoverSpool(Spool spool, JobLedger ledger, ResumableLedger resumable) {
+        Set<String> unfinished = new HashSet<>();
+        resumable.all().forEach(u -> unfinished.add(u.id()));
+        // An unfinished upload's finished file may sit in ready/ (a crash while finishing): it goes back, not away.
+        Set<String> needed = new HashSet<>(ledger.idsHoldingSpoolCopies());
+        needed.addAll(unfinished);
         SpoolSweep sweep;
         try {
-            sweep = spool.sweep(ledger.idsHoldingSpoolCopies());
+            sweep = spool.sweep(needed, unfinished, ledger::existingIds);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the spool: " + e.getMessage(), e);
         }
-        if (sweep.partialsRemoved() + sweep.orphansRemoved() > 0) {
-            log.info("Spool recovery: removed {} partial upload(s) and {} file(s) no job needs",
-                    sweep.partialsRemoved(), sweep.orphansRemoved());
+        if (sweep.unansweredRemoved() + sweep.endedRemoved() > 0) {
+            log.info("Spool recovery: removed {} partial upload(s) and {} file(s) no job needs (their jobs have ended)",
+                    sweep.unansweredRemoved(), sweep.endedRemoved());
         }
+        sweep.quarantined().ifPresent(moved -> log.warn("Spool recovery: {} file(s) ({}) that no job or upload in the ledger"
+                        + " knows were moved to {}, not deleted: they may be photos whose jobs a lost or older ledger does"
+                        + " not have. Look through them, then delete the folder (docs/operations.md, \"Quarantine\")",
+                moved.files(), Units.formatBytes(moved.bytes()), moved.folder()));
         int lost = ledger.failLostSpoolCopies(sweep.missing(),
                 "the spool copy of this upload is missing (found at start-up); upload it again");
         if (lost > 0) {

@@ -46,6 +46,10 @@ public enum ErrorCode {
     TOO_MANY_UPLOADS(429),
     /** One device sends requests faster than {@code device_request_rate} after its burst is used up. */
     RATE_LIMITED(429),
+    /** One device's running uploads already announce {@code max_bytes_in_flight_per_device} bytes still to come. */
+    TOO_MANY_BYTES_IN_FLIGHT(429),
+    /** One device already has {@code max_unfinished_uploads_per_device} resumable uploads it has not finished. */
+    TOO_MANY_UNFINISHED_UPLOADS(429),
     HEADERS_TOO_LARGE(431),
     CHECKSUM_MISMATCH(460),
     INTERNAL_ERROR(500),

@@ -28,6 +28,11 @@ public final class BearerAuth {
         return device;
     }
 
+    /** 401 when {@code device} was revoked while its request was running ({@link DeviceRegistry#requireStillActive}). */
+    public void requireStillActive(Device device) {
+        devices.requireStillActive(device);
+    }
+
     /** The calling device, without counting the request (for checks made before the handler's own call). */
     public Device identify(Context ctx) {
         String header = ctx.header("Authorization");

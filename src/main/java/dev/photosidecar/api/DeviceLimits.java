@@ -3,17 +3,20 @@ package dev.photosidecar.api;
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
 import dev.photosidecar.config.ServerLimits;
+import dev.photosidecar.config.Units;
 import dev.photosidecar.jobs.Device;
 import io.javalin.http.Handler;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Per-device fairness: how many uploads one device may run at once ({@code 429 TOO_MANY_UPLOADS}) and how
- * fast it may send requests ({@code 429 RATE_LIMITED}, a token bucket with a generous burst). Both answer
- * with {@code Retry-After}. The global {@link UploadGate} still caps all devices together.
+ * Per-device fairness: how many uploads one device may run at once ({@code 429 TOO_MANY_UPLOADS}), how many body
+ * bytes they may announce together ({@code 429 TOO_MANY_BYTES_IN_FLIGHT}) and how fast it may send requests
+ * ({@code 429 RATE_LIMITED}, a token bucket with a generous burst). All answer with {@code Retry-After}. The
+ * global {@link UploadGate} still caps all devices together.
  *
  * <p>Time comes from the injected clock, so tests drain and refill buckets without sleeping. State is kept
  * per authenticated device id only, so its size is bounded by the enrolled devices.
@@ -25,6 +28,7 @@ final class DeviceLimits {
     private final ServerLimits limits;
     private final Clock clock;
     private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> announced = new ConcurrentHashMap<>();
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     DeviceLimits(ServerLimits limits, Clock clock) {
@@ -45,9 +49,10 @@ final class DeviceLimits {
     }
 
     /**
-     * Wraps an upload handler so that at most {@code max_uploads_per_device} run at once per device (after
-     * refusing repeated single-valued headers, so that the device is found from one Authorization). The
-     * slot is given back however the upload ends.
+     * Wraps an upload handler so that at most {@code max_uploads_per_device} run at once per device, announcing at
+     * most {@code max_bytes_in_flight_per_device} body bytes together (after refusing repeated single-valued
+     * headers, so that the device is found from one Authorization). Slot and bytes are given back however the
+     * upload ends.
      */
     Handler perDeviceUploads(BearerAuth auth, Handler upload) {
         return ctx -> {
@@ -60,9 +65,22 @@ final class DeviceLimits {
                 throw new Problem(ErrorCode.TOO_MANY_UPLOADS, "device " + device.id() + " already has "
                         + limits.maxUploadsPerDevice() + " uploads running; send this one when one of them has finished");
             }
+            // A chunked body announces nothing (the spool counts what it brings as it arrives), and one too large for
+            // any share is too large for any upload: the spool refuses it with 413 before reading it.
+            long declared = ctx.req().getContentLengthLong();
+            long bytes = declared < 0 || declared > limits.maxBytesInFlightPerDevice() ? 0 : declared;
+            AtomicLong inFlight = announced.computeIfAbsent(device.id(), id -> new AtomicLong());
+            long together = inFlight.addAndGet(bytes);
             try {
+                if (together < 0 || together > limits.maxBytesInFlightPerDevice()) {
+                    throw new Problem(ErrorCode.TOO_MANY_BYTES_IN_FLIGHT, "device " + device.id() + "'s running uploads"
+                            + " already announce " + Units.formatBytes(together - bytes) + "; with " + Units.formatBytes(bytes)
+                            + " more they would pass its share of " + Units.formatBytes(limits.maxBytesInFlightPerDevice())
+                            + ": send this one when one of them has finished");
+                }
                 upload.handle(ctx);
             } finally {
+                inFlight.addAndGet(-bytes);
                 count.decrementAndGet();
             }
         };

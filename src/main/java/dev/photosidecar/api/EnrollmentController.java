@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
 final class EnrollmentController {
     private static final Logger log = LoggerFactory.getLogger(EnrollmentController.class);
     static final Duration LOGIN_FLOW_TTL = Duration.ofMinutes(20);
+    /** Enrollment attempts per address per window; one that succeeds is given back. */
+    static final int ENROLL_ATTEMPTS = 10;
+    /** Browser logins started per address per window (each makes the host open a login flow). */
+    static final int LOGIN_STARTS = 20;
+    static final Duration ATTEMPT_WINDOW = Duration.ofMinutes(15);
+    private static final int MAX_ADDRESSES = 100_000;
 
     private record PendingLogin(NextcloudAccounts.Flow flow, String deviceName, Instant expiresAt) {
     }
@@ -41,7 +47,8 @@ final class EnrollmentController {
     private final DeviceRegistry devices;
     private final CredentialStore credentials;
     private final Clock clock;
-    private final FailedAttempts failures;
+    private final AttemptLimit enrollments;
+    private final AttemptLimit loginStarts;
     private final Cache<String, PendingLogin> logins;
 
     EnrollmentController(Optional<NextcloudAccounts> accounts, BooleanSupplier hostIsNextcloud, DeviceRegistry devices,
@@ -51,7 +58,8 @@ final class EnrollmentController {
         this.devices = devices;
         this.credentials = credentials;
         this.clock = clock;
-        this.failures = new FailedAttempts(clock);
+        this.enrollments = new AttemptLimit(ENROLL_ATTEMPTS, ATTEMPT_WINDOW, MAX_ADDRESSES, clock);
+        this.loginStarts = new AttemptLimit(LOGIN_STARTS, ATTEMPT_WINDOW, MAX_ADDRESSES, clock);
         this.logins = Caffeine.newBuilder().ticker(() -> clock.millis() * 1_000_000L)
                 .expireAfterWrite(LOGIN_FLOW_TTL).maximumSize(10_000).build();
     }
@@ -60,15 +68,23 @@ final class EnrollmentController {
     void enroll(Context ctx) throws InterruptedException {
         NextcloudAccounts nc = available();
         String client = ctx.ip();
-        failures.check(client);
         String[] basic = basicCredentials(ctx.header("Authorization"));
         String name = JsonBodies.stringField(ctx, "name", true).orElseThrow();
-        Optional<String> userId = lookUp(nc, basic[0], basic[1]);
+        checkName(name);
+        // Counted before the host is asked: guesses sent together cannot all reach the host before one is counted.
+        admit(enrollments, client, "enrollment attempts");
+        Optional<String> userId;
+        try {
+            userId = lookUp(nc, basic[0], basic[1]);
+        } catch (Problem hostDidNotAnswer) {
+            enrollments.giveBack(client); // the host judged nothing, so nothing was learnt
+            throw hostDidNotAnswer;
+        }
         if (userId.isEmpty()) {
-            failures.failed(client);
             log.warn("Enrollment refused for login {} from {}: the host rejected the credentials", basic[0], client);
             throw new Problem(ErrorCode.INVALID_CREDENTIALS, "the host refused this login and app password; nothing was stored");
         }
+        enrollments.giveBack(client);
         ctx.status(201).json(finish(userId.get(), basic[0], basic[1], name));
     }
 
@@ -77,6 +93,7 @@ final class EnrollmentController {
         NextcloudAccounts nc = available();
         String name = JsonBodies.stringField(ctx, "name", false).orElse("Phone (browser login)");
         checkName(name);
+        admit(loginStarts, ctx.ip(), "browser logins started");
         NextcloudAccounts.Flow flow;
         try {
             flow = nc.startLogin("Photo Upload Sidecar (" + name + ")");
@@ -135,6 +152,16 @@ final class EnrollmentController {
         return body;
     }
 
+    /** Counts one attempt of {@code client}, or refuses with 429 once its attempts in the window are used up. */
+    private static void admit(AttemptLimit limit, String client, String what) {
+        if (!limit.tryAcquire(client)) {
+            log.warn("Refused a request from {}: more than {} {} in {} minutes", client, limit.limit(), what,
+                    limit.window().toMinutes());
+            throw new Problem(ErrorCode.TOO_MANY_ATTEMPTS, "too many " + what + " from " + client + " (at most " + limit.limit()
+                    + " in " + limit.window().toMinutes() + " minutes); try again later");
+        }
+    }
+
     private NextcloudAccounts available() {
         if (accounts.isEmpty() || !hostIsNextcloud.getAsBoolean()) {
             throw new Problem(ErrorCode.ENROLLMENT_UNAVAILABLE,
@@ -155,10 +182,11 @@ final class EnrollmentController {
         return new Problem(ErrorCode.HOST_UNAVAILABLE, "the Nextcloud host did not answer as expected: " + e.getMessage());
     }
 
-    private static void checkName(String name) {
-        if (name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
-            throw new Problem(ErrorCode.INVALID_PARAMETER, "the device name must be 1-100 printable characters");
-        }
+    /** 400 INVALID_PARAMETER for a device name the registry's rule refuses ({@link DeviceRegistry#nameProblem}). */
+    static void checkName(String name) {
+        DeviceRegistry.nameProblem(name).ifPresent(why -> {
+            throw new Problem(ErrorCode.INVALID_PARAMETER, why);
+        });
     }
 
     private static String[] basicCredentials(String header) {

@@ -88,9 +88,7 @@ final class ExAppController {
                     + "' cannot own devices here: " + e.getMessage());
         }
         String name = JsonBodies.stringField(ctx, "name", false).orElse("Phone");
-        if (name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
-            throw new Problem(ErrorCode.INVALID_PARAMETER, "the device name must be 1-100 printable characters");
-        }
+        EnrollmentController.checkName(name);
         EnrolledDevice enrolled = devices.add(user, name);
         log.info("Enrolled device {} ({}) for Nextcloud user {} through the ExApp route", enrolled.device().id(), name, user);
         Map<String, Object> body = new LinkedHashMap<>();

@@ -58,6 +58,11 @@ public final class SidecarMetrics implements DeliveryEvents {
                 .baseUnit("bytes").register(registry);
         Gauge.builder("sidecar_spool_reserve_bytes", spool::reserveBytes).description("free space the spool never uses")
                 .baseUnit("bytes").register(registry);
+        Gauge.builder("sidecar_spool_quarantined_files", () -> spool.quarantine().contents().files())
+                .description("files start-up moved to the data folder's quarantine/ because no job knew them; look through them")
+                .register(registry);
+        Gauge.builder("sidecar_spool_quarantined_bytes", () -> spool.quarantine().contents().bytes())
+                .description("bytes of the files in quarantine/").baseUnit("bytes").register(registry);
         this.bytesIn = Counter.builder("sidecar_upload_bytes").description("bytes of uploads received and kept").register(registry);
         this.bytesOut = Counter.builder("sidecar_delivered_bytes").description("bytes delivered to the target").register(registry);
         this.latency = Timer.builder("sidecar_delivery_latency").description("from receiving an upload to its verified delivery")

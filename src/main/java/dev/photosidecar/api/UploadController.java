@@ -93,6 +93,12 @@ final class UploadController {
                 throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "Upload-Length announces " + announced.getAsLong()
                         + " bytes but the body had " + body.size() + "; a part is never taken as the whole file, nothing was kept");
             }
+            try {
+                auth.requireStillActive(device);
+            } catch (Problem revoked) {
+                body.discard();
+                throw revoked;
+            }
             Optional<Job> existing = ledger.findByKey(device.id(), key);
             if (existing.isPresent() && existing.get().state() == JobState.RECEIVING) {
                 // The whole body wins over an unfinished resumable upload of the same key.

@@ -2,6 +2,7 @@ package dev.photosidecar.api;
 
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
+import dev.photosidecar.delivery.FileNames;
 import java.util.regex.Pattern;
 
 /** The client's stable name for one resource: 1–200 characters of {@code A-Z a-z 0-9 . _ ~ -}. */
@@ -21,16 +22,8 @@ public final class UploadKey {
         return key;
     }
 
-    /** Control characters made visible, so an error message can quote hostile input safely. */
+    /** Control and bidirectional characters made visible, so an error message can quote hostile input safely. */
     public static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        s.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp)) {
-                sb.append(String.format("\\u%04x", cp));
-            } else {
-                sb.appendCodePoint(cp);
-            }
-        });
-        return sb.toString();
+        return FileNames.printable(s);
     }
 }

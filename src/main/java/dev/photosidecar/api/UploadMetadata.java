@@ -137,23 +137,15 @@ public record UploadMetadata(
             why = "is '.' or '..'";
         } else if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
             why = "contains '/' or '\\'";
-        } else if (name.chars().anyMatch(c -> c == 0 || Character.isISOControl(c))) {
-            why = "contains NUL or control characters";
-        } else if (name.chars().anyMatch(UploadMetadata::isBidiControl)) {
-            // U+202E and friends make "photo\u202Egpj.exe" show as "photoexe.jpg" in a file browser.
-            why = "contains bidirectional control characters that disguise the name";
         } else if (FileNames.utf8Length(name) > FileNames.MAX_SEGMENT_BYTES) {
             why = "is longer than " + FileNames.MAX_SEGMENT_BYTES + " bytes";
+        } else {
+            why = FileNames.characterProblem(name).orElse(null);
         }
         if (why != null) {
             throw new Problem(ErrorCode.INVALID_FILENAME,
                     "file name '" + UploadKey.printable(shorten(name)) + "' " + why + "; names are data, not paths");
         }
-    }
-
-    /** The explicit embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
-    private static boolean isBidiControl(int c) {
-        return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
     }
 
     private static Instant parseInstant(String value) {

@@ -1,8 +1,11 @@
 package dev.photosidecar.cli;
 
+import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.jobs.Database;
+import dev.photosidecar.jobs.LedgerGap;
+import dev.photosidecar.jobs.SecretKeyGap;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
@@ -38,13 +41,26 @@ public final class ConfigOption {
         return ConfigLoader.fromProcess(file());
     }
 
+    /** The ledger, refusing (as serve does) to create one beside a spool that holds uploads. */
     Jdbi openLedger() {
-        return Database.open(load().ledgerFile());
+        return openLedger(load());
     }
 
+    /** The stored credentials, refusing (as serve does) to make a new key beside passwords sealed with a missing one. */
     dev.photosidecar.jobs.CredentialStore openCredentials() {
         SidecarConfig config = load();
-        return new dev.photosidecar.jobs.CredentialStore(Database.open(config.ledgerFile()),
+        Jdbi ledger = openLedger(config);
+        SecretKeyGap.problem(ledger, config.secretKey(), config.dataDir()).ifPresent(gap -> {
+            throw ConfigException.unusable(gap.line());
+        });
+        return new dev.photosidecar.jobs.CredentialStore(ledger,
                 dev.photosidecar.config.SecretBox.load(config.secretKey(), config.dataDir()), java.time.Clock.systemUTC());
+    }
+
+    private static Jdbi openLedger(SidecarConfig config) {
+        LedgerGap.ifMissing(config).ifPresent(gap -> {
+            throw ConfigException.unusable(gap.line());
+        });
+        return Database.open(config.ledgerFile());
     }
 }

@@ -12,10 +12,12 @@ import picocli.CommandLine.Mixin;
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
+    @Mixin
+    AcceptOptions accept = new AcceptOptions();
 
     @Override
     public Integer call() throws InterruptedException {
-        App app = App.start(config.load(), Clock.systemUTC());
+        App app = App.start(config.load(), Clock.systemUTC(), accept.accept());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();

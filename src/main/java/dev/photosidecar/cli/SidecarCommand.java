@@ -14,11 +14,14 @@ import picocli.CommandLine.Mixin;
 public final class SidecarCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
+    @Mixin
+    AcceptOptions accept;
 
     @Override
     public Integer call() throws Exception {
         ServeCommand serve = new ServeCommand();
         serve.config = config;
+        serve.accept = accept;
         return serve.call();
     }
 

@@ -72,7 +72,7 @@ public final class ConfigLoader {
         Duration grace = parse(Setting.SHUTDOWN_GRACE, v -> nonNegative(Units.parseDuration(v)));
         Boolean resumable = parse(Setting.RESUMABLE, ConfigLoader::onOff);
         Duration resumableExpiry = parse(Setting.RESUMABLE_EXPIRY, v -> atLeast(Units.parseDuration(v), Duration.ofMinutes(1)));
-        ServerLimits limits = serverLimits();
+        ServerLimits limits = serverLimits(maxUpload);
         Optional<WebDavSettings> webdav = Optional.empty();
         if (target == TargetKind.WEBDAV || target == TargetKind.NEXTCLOUD) {
             String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
@@ -141,7 +141,7 @@ public final class ConfigLoader {
                 problems));
     }
 
-    private ServerLimits serverLimits() {
+    private ServerLimits serverLimits(Long maxUpload) {
         Integer perDevice = parse(Setting.MAX_UPLOADS_PER_DEVICE, v -> intInRange(v, 1, 10_000));
         Double rate = parse(Setting.DEVICE_REQUEST_RATE, v -> {
             double r;
@@ -165,10 +165,23 @@ public final class ConfigLoader {
             }
             return n;
         });
-        if (perDevice == null || rate == null || burst == null || idle == null || headers == null || headerBytes == null) {
+        Integer unfinished = parse(Setting.MAX_UNFINISHED_UPLOADS_PER_DEVICE, v -> intInRange(v, 1, 100_000));
+        Long inFlight = maxUpload == null ? null : values.containsKey(Setting.MAX_BYTES_IN_FLIGHT_PER_DEVICE)
+                ? parse(Setting.MAX_BYTES_IN_FLIGHT_PER_DEVICE, v -> {
+                    long n = Units.parseBytes(v);
+                    if (n < maxUpload) {
+                        // Else an upload of the largest size could never start.
+                        throw new IllegalArgumentException("must be at least " + Setting.MAX_UPLOAD_BYTES.envName() + " ("
+                                + Units.formatBytes(maxUpload) + ")");
+                    }
+                    return n;
+                })
+                : ServerLimits.defaultBytesInFlight(maxUpload);
+        if (perDevice == null || rate == null || burst == null || idle == null || headers == null || headerBytes == null
+                || unfinished == null || inFlight == null) {
             return null;
         }
-        return new ServerLimits(perDevice, rate, burst, idle, headers, headerBytes.intValue());
+        return new ServerLimits(perDevice, rate, burst, idle, headers, headerBytes.intValue(), inFlight, unfinished);
     }
 
     private void readYaml(Path file) {

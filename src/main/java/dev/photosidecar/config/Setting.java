@@ -30,6 +30,11 @@ public enum Setting {
     MAX_UPLOADS_PER_DEVICE("max_uploads_per_device", "16", "uploads one device may run at once before 429 TOO_MANY_UPLOADS"),
     DEVICE_REQUEST_RATE("device_request_rate", "100", "requests per second one device may keep up before 429 RATE_LIMITED"),
     DEVICE_REQUEST_BURST("device_request_burst", "3000", "requests one device may send in a burst before the rate applies"),
+    MAX_BYTES_IN_FLIGHT_PER_DEVICE("max_bytes_in_flight_per_device", null,
+            "body bytes one device's running uploads may announce before 429 TOO_MANY_BYTES_IN_FLIGHT"
+                    + " (default: twice max_upload_bytes)"),
+    MAX_UNFINISHED_UPLOADS_PER_DEVICE("max_unfinished_uploads_per_device", "100",
+            "unfinished resumable uploads one device may keep before 429 TOO_MANY_UNFINISHED_UPLOADS"),
     IDLE_TIMEOUT("idle_timeout", "60s", "how long a connection may stay silent (mid-body, or between requests)"),
     HEADER_TIMEOUT("header_timeout", "30s", "how long a request's headers may take to arrive (slow-loris guard)"),
     MAX_HEADER_BYTES("max_header_bytes", "16KiB", "largest request line plus headers (431 HEADERS_TOO_LARGE above)"),

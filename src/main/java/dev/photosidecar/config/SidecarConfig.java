@@ -43,6 +43,11 @@ public record SidecarConfig(
         return dataDir.resolve("spool");
     }
 
+    /** Where start-up moves spool files that no job knows; the sidecar never deletes anything there. */
+    public Path quarantineDir() {
+        return dataDir.resolve("quarantine");
+    }
+
     public Path libraryDir() {
         return dataDir.resolve("library");
     }

@@ -1,6 +1,7 @@
 package dev.photosidecar.delivery;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 /** File names as data: making any text safe as one path segment, and naming the n-th copy. */
 public final class FileNames {
@@ -31,6 +32,43 @@ public final class FileNames {
             return "_";
         }
         return s;
+    }
+
+    /**
+     * The one rule for characters in names people read (file names, device names): why {@code text} would hide
+     * or mangle what it says, or empty when it is fine. NUL and control characters can split a log line or a
+     * header; the bidirectional controls (U+202A–U+202E, U+2066–U+2069) make "photo" U+202E "gpj.exe" show as
+     * "photoexe.jpg"; a lone UTF-16 surrogate is no character at all.
+     */
+    public static Optional<String> characterProblem(String text) {
+        if (text.chars().anyMatch(c -> c == 0 || Character.isISOControl(c))) {
+            return Optional.of("contains NUL or control characters");
+        }
+        if (text.chars().anyMatch(FileNames::isBidiControl)) {
+            return Optional.of("contains bidirectional control characters that disguise the name");
+        }
+        if (text.codePoints().anyMatch(cp -> Character.getType(cp) == Character.SURROGATE)) {
+            return Optional.of("contains an unpaired UTF-16 surrogate");
+        }
+        return Optional.empty();
+    }
+
+    /** {@code text} with every character {@link #characterProblem} refuses written as its code point, safe to quote. */
+    public static String printable(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        text.codePoints().forEach(cp -> {
+            if (cp == 0 || Character.isISOControl(cp) || isBidiControl(cp) || Character.getType(cp) == Character.SURROGATE) {
+                sb.append(String.format("\\u%04x", cp));
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        return sb.toString();
+    }
+
+    /** The explicit embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
+    private static boolean isBidiControl(int c) {
+        return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
     }
 
     /** "IMG_1.HEIC" → "IMG_1"; names without an extension (or only a leading dot) are all base. */

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.photosidecar.ErrorCode;
 import dev.photosidecar.Problem;
+import dev.photosidecar.delivery.FileNames;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,6 +23,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class DeviceRegistry {
     public static final Duration TOKEN_CACHE_TTL = Duration.ofSeconds(5);
+    public static final int MAX_NAME_LENGTH = 100;
     private static final Pattern USER_ID = Pattern.compile("[\\p{L}\\p{N} ._@'+-]{1,64}");
 
     private final Jdbi jdbi;
@@ -42,9 +44,9 @@ public final class DeviceRegistry {
     /** Creates the device (and its user, the first time) and returns its one-time token. */
     public EnrolledDevice add(String userId, String name) {
         validateUserId(userId);
-        if (name == null || name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("device name must be 1-100 printable characters");
-        }
+        nameProblem(name).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
         String token = Ids.deviceToken();
         Device device = new Device(Ids.deviceId(), userId, name.strip(), Instant.ofEpochMilli(clock.millis()), Optional.empty());
         jdbi.useTransaction(h -> {
@@ -57,6 +59,19 @@ public final class DeviceRegistry {
                     .bind("hash", Ids.tokenHash(token)).bind("now", device.createdAt().toEpochMilli()).execute();
         });
         return new EnrolledDevice(device, token);
+    }
+
+    /**
+     * Why {@code name} cannot name a device, or empty: it must have 1-{@value #MAX_NAME_LENGTH} characters, not only
+     * blanks, and obey the same character rule as file names ({@link FileNames#characterProblem}), since it is shown
+     * on the status page, in logs and in the {device} path token.
+     */
+    public static Optional<String> nameProblem(String name) {
+        if (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH) {
+            return Optional.of("the device name must be 1-" + MAX_NAME_LENGTH + " characters and not only blanks");
+        }
+        return FileNames.characterProblem(name).map(why -> "the device name '" + FileNames.printable(name) + "' " + why
+                + "; use 1-" + MAX_NAME_LENGTH + " printable characters");
     }
 
     public static void validateUserId(String userId) {
@@ -80,6 +95,20 @@ public final class DeviceRegistry {
                 .createQuery("SELECT * FROM devices WHERE token_hash = :hash AND revoked_at IS NULL")
                 .bind("hash", h).map(DeviceRegistry::map).findOne()));
         return device.orElseThrow(DeviceRegistry::unauthorized);
+    }
+
+    /**
+     * Refuses with 401 when {@code device} was revoked after its request was let in: an upload checks this just
+     * before it is committed, so that a body still arriving when its device is revoked never becomes a job. Asked
+     * of the ledger, not the token cache, so that a revocation by another process (the CLI) counts at once.
+     */
+    public void requireStillActive(Device device) {
+        boolean active = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM devices WHERE id = :id AND revoked_at IS NULL")
+                .bind("id", device.id()).mapTo(Integer.class).one()) > 0;
+        if (!active) {
+            throw new Problem(ErrorCode.UNAUTHORIZED, "device " + device.id() + " was revoked while this upload was arriving;"
+                    + " nothing was kept");
+        }
     }
 
     private static Problem unauthorized() {

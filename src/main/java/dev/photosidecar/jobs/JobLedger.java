@@ -475,6 +475,16 @@ public final class JobLedger {
         return ids;
     }
 
+    /** Which of {@code ids} are jobs the ledger has, in whatever state. */
+    public Set<String> existingIds(Set<String> ids) {
+        Set<String> found = new HashSet<>();
+        for (List<String> batch : batches(List.copyOf(ids), 500)) {
+            jdbi.useHandle(h -> h.createQuery("SELECT id FROM jobs WHERE id IN (<ids>)").bindList("ids", batch)
+                    .mapTo(String.class).forEach(found::add));
+        }
+        return found;
+    }
+
     /** Jobs waiting for delivery whose spool copy is gone can never be delivered: they fail, saying why. */
     public int failLostSpoolCopies(Collection<String> ids, String error) {
         if (ids.isEmpty()) {

@@ -88,6 +88,12 @@ public final class ResumableLedger {
                 .bind("device", deviceId).bind("key", key).map(ResumableLedger::map).list());
     }
 
+    /** How many unfinished uploads {@code deviceId} has (its cap is checked against this). */
+    public int countForDevice(String deviceId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM resumable_uploads WHERE device_id = :device")
+                .bind("device", deviceId).mapTo(Integer.class).one());
+    }
+
     public List<ResumableUpload> all() {
         return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").map(ResumableLedger::map).list());
     }

@@ -39,7 +39,7 @@ public final class PartialStore {
 
     public PartialStore(Spool spool) {
         this.spool = spool;
-        this.dir = spool.root().resolve("partial");
+        this.dir = spool.partial();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -87,12 +87,8 @@ public final class PartialStore {
                 throw new OffsetMismatch(claimedOffset, start);
             }
             checkBounds(start + Math.max(declared, 0), totalLength);
-            long promise = Math.max(declared, 0);
-            spool.reserveRoom(promise);
-            try {
-                return stream(out, start, body, declared, totalLength, chunkSha256);
-            } finally {
-                spool.release(promise);
+            try (Reservations.Reservation room = spool.reserve(declared)) {
+                return stream(out, start, body, declared, totalLength, chunkSha256, room);
             }
         } catch (IOException e) {
             if (Spool.isDiskFull(e)) {
@@ -103,7 +99,7 @@ public final class PartialStore {
     }
 
     private Appended stream(FileChannel out, long start, InputStream body, long declared, long totalLength,
-                            Optional<byte[]> chunkSha256) throws IOException {
+                            Optional<byte[]> chunkSha256, Reservations.Reservation room) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
         long count = 0;
@@ -124,13 +120,14 @@ public final class PartialStore {
                     break;
                 }
                 count += n;
+                room.arrived(count);
                 checkBounds(start + count, totalLength);
                 if (declared >= 0 && count > declared) {
                     throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
                             "the body is longer than the " + declared + " bytes Content-Length announced");
                 }
                 if (count > nextCheck) {
-                    spool.ensureRoom(0);
+                    spool.ensureRoom();
                     nextCheck = count + RECHECK_EVERY;
                 }
                 digest.update(buf, 0, n);

@@ -15,11 +15,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * and only a body that is whole and matches its length and digest is fsynced and renamed into
  * {@code ready/{jobId}}.
  *
- * <p>The spool never lets free space drop under its reserve: uploads with a known length reserve their
- * size up front (so concurrent uploads cannot jointly break in), and every upload re-checks the disk as
- * it grows.
+ * <p>The spool never lets free space drop under its reserve: an upload with a known length must fit when it
+ * starts, beside what running uploads are promised ({@link Reservations}: only as much as each one's pace
+ * brings, so a body that does not move holds no space), and every upload re-checks the disk as it grows.
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
@@ -42,9 +45,13 @@ public final class Spool {
     private final Path ready;
     private final long reserveBytes;
     private final long maxUploadBytes;
-    private final AtomicLong promisedBytes = new AtomicLong();
+    private final Reservations reservations;
+    private final Quarantine quarantine;
 
-    public Spool(Path root, long reserveBytes, long maxUploadBytes) {
+    /** @param quarantineDir where {@link #sweep} moves files no job knows (outside {@code root}, never deleted) */
+    public Spool(Path root, Path quarantineDir, long reserveBytes, long maxUploadBytes, Clock clock) {
+        this.reservations = new Reservations(clock);
+        this.quarantine = new Quarantine(quarantineDir, clock);
         this.incoming = root.resolve("incoming");
         this.ready = root.resolve("ready");
         this.reserveBytes = reserveBytes;
@@ -69,23 +76,21 @@ public final class Spool {
         if (declaredLength > maxUploadBytes) {
             throw tooLarge();
         }
-        long promise = Math.max(0, declaredLength);
-        reserveRoom(promise);
         Path temp = incoming.resolve(UUID.randomUUID() + ".upload");
         boolean kept = false;
-        try {
-            ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256);
+        try (Reservations.Reservation room = reserve(declaredLength)) {
+            ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256, room);
             kept = true;
             return upload;
         } finally {
-            promisedBytes.addAndGet(-promise);
             if (!kept) {
                 deleteQuietly(temp);
             }
         }
     }
 
-    private ReceivedUpload stream(InputStream body, Path temp, long declared, Optional<byte[]> expected) {
+    private ReceivedUpload stream(InputStream body, Path temp, long declared, Optional<byte[]> expected,
+                                  Reservations.Reservation room) {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
         long count = 0;
@@ -104,6 +109,7 @@ public final class Spool {
                     break;
                 }
                 count += n;
+                room.arrived(count);
                 if (count > maxUploadBytes) {
                     throw tooLarge();
                 }
@@ -112,7 +118,7 @@ public final class Spool {
                             "the body is longer than the " + declared + " bytes Content-Length announced");
                 }
                 if (count > nextCheck) {
-                    ensureRoom(0);
+                    ensureRoom();
                     nextCheck = count + RECHECK_EVERY;
                 }
                 digest.update(buf, 0, n);
@@ -192,41 +198,82 @@ public final class Spool {
 
     /** Whether the spool can take a small upload right now (for readiness). */
     public boolean hasRoom() {
-        return usableBytes() - promisedBytes.get() > reserveBytes && Files.isWritable(incoming);
+        return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incoming);
+    }
+
+    /** What start-ups moved aside instead of deleting ({@code {data_dir}/quarantine/}). */
+    public Quarantine quarantine() {
+        return quarantine;
     }
 
     /**
-     * Start-up housekeeping, before any upload is accepted: partial uploads from a previous run are
-     * removed, spool files with no job that needs them are removed, and the ids in {@code needed} whose
-     * file is gone are reported.
+     * Start-up housekeeping, before any upload is accepted. Bodies that never got an answer ({@code incoming/}) are
+     * removed: their clients send them again. A file in {@code ready/} or {@code partial/} that nothing needs any
+     * more is removed only when the ledger knows its job has ended (delivered, acknowledged or cancelled); any other
+     * is moved to a new folder in the quarantine and never deleted, since a file the ledger does not know
+     * may be a photo a phone was told is safe (a ledger restored from an older backup, or lost). The ids that are
+     * needed but have no file are reported.
+     *
+     * @param needed     ids whose file in {@code ready/} a job or an unfinished upload still needs
+     * @param unfinished ids of unfinished resumable uploads, whose files in {@code partial/} are kept
+     * @param ended      which of the ids given to it are jobs the ledger knows to have ended
      */
-    public SpoolSweep sweep(Set<String> needed) throws IOException {
-        int partials = 0;
+    public SpoolSweep sweep(Set<String> needed, Set<String> unfinished, Function<Set<String>, Set<String>> ended)
+            throws IOException {
+        int unanswered = 0;
         try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
             for (Path p : files) {
                 Files.deleteIfExists(p);
-                partials++;
+                unanswered++;
             }
         }
-        int orphans = 0;
         Set<String> present = new HashSet<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(ready)) {
-            for (Path p : files) {
-                String name = p.getFileName().toString();
-                if (needed.contains(name)) {
-                    present.add(name);
-                } else {
-                    Files.deleteIfExists(p);
-                    orphans++;
-                }
+        Set<String> strays = new HashSet<>();
+        for (Path p : list(ready)) {
+            String name = p.getFileName().toString();
+            (needed.contains(name) ? present : strays).add(name);
+        }
+        Set<String> done = strays.isEmpty() ? Set.of() : ended.apply(strays);
+        int removed = 0;
+        for (String name : done) {
+            Files.deleteIfExists(ready.resolve(name));
+            removed++;
+        }
+        List<Path> unknown = new ArrayList<>();
+        for (String name : strays) {
+            if (!done.contains(name)) {
+                unknown.add(ready.resolve(name));
             }
         }
-        if (partials + orphans > 0) {
+        for (Path p : list(partial())) {
+            if (!unfinished.contains(p.getFileName().toString())) {
+                unknown.add(p);
+            }
+        }
+        Optional<Quarantine.Moved> moved = quarantine.moveAll(unknown);
+        if (removed > 0 || !unknown.isEmpty()) {
             Durable.fsyncDirectory(ready);
         }
         Set<String> missing = new HashSet<>(needed);
         missing.removeAll(present);
-        return new SpoolSweep(partials, orphans, missing);
+        missing.removeAll(unfinished);
+        return new SpoolSweep(unanswered, removed, moved, missing);
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            files.forEach(out::add);
+        }
+        return out;
+    }
+
+    /** Where unfinished resumable uploads keep their bytes ({@link PartialStore}). */
+    Path partial() {
+        return root().resolve("partial");
     }
 
     /** The largest upload accepted, partial uploads included. */
@@ -238,26 +285,28 @@ public final class Spool {
         return incoming.getParent();
     }
 
-    /** Promises {@code bytes} to a running upload, or throws 507; every promise must be {@link #release}d. */
-    void reserveRoom(long bytes) {
-        long promised = promisedBytes.addAndGet(bytes);
-        try {
-            ensureRoom(promised);
-        } catch (Problem p) {
-            promisedBytes.addAndGet(-bytes);
-            throw p;
-        }
-    }
-
-    void release(long bytes) {
-        promisedBytes.addAndGet(-bytes);
-    }
-
-    void ensureRoom(long promised) {
+    /**
+     * Promises room to an arriving body of {@code declaredLength} bytes (-1 when unknown), or throws 507 when it
+     * does not fit beside what running bodies are promised. Close the reservation however the body ends.
+     */
+    Reservations.Reservation reserve(long declaredLength) {
         long usable = usableBytes();
-        if (usable - promised < reserveBytes) {
-            log.warn("Refusing upload: the spool has {} free, {} promised to running uploads, and keeps {} in reserve",
-                    Units.formatBytes(usable), Units.formatBytes(promised), Units.formatBytes(reserveBytes));
+        Reservations.Reservation r = reservations.open(Math.max(0, declaredLength), usable - reserveBytes);
+        if (r == null) {
+            log.warn("Refusing an upload of {}: the spool has {} free, {} promised to running uploads, and keeps {} in reserve",
+                    Units.formatBytes(declaredLength), Units.formatBytes(usable), Units.formatBytes(reservations.promised()),
+                    Units.formatBytes(reserveBytes));
+            throw insufficientStorage();
+        }
+        return r;
+    }
+
+    /** 507 once the disk has dropped to the reserve (checked as a body grows). */
+    void ensureRoom() {
+        long usable = usableBytes();
+        if (usable < reserveBytes) {
+            log.warn("Refusing upload: the spool has {} free and keeps {} in reserve",
+                    Units.formatBytes(usable), Units.formatBytes(reserveBytes));
             throw insufficientStorage();
         }
     }

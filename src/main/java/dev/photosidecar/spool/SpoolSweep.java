@@ -1,10 +1,13 @@
 package dev.photosidecar.spool;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * What the start-up sweep found: partial uploads and orphans it removed, and the ids whose spool copy is
- * missing although the ledger still needs it.
+ * What the start-up sweep found: bodies that never got an answer and copies of ended jobs (both removed), the
+ * files no job or upload knows (moved to quarantine, if there were any), and the ids whose spool copy is missing
+ * although the ledger still needs it.
  */
-public record SpoolSweep(int partialsRemoved, int orphansRemoved, Set<String> missing) {
+public record SpoolSweep(int unansweredRemoved, int endedRemoved, Optional<Quarantine.Moved> quarantined,
+                         Set<String> missing) {
 }

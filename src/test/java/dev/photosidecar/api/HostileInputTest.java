@@ -11,6 +11,7 @@ import dev.photosidecar.ErrorCode;
 import dev.photosidecar.jobs.Job;
 import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.support.Http;
+import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.RawExchange;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
@@ -38,7 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * A corpus of crafted requests (issue 7, "hostile input"), complementing {@link BadInputTest}: traversal in
  * keys, names and template tokens in every encoding, NUL and control bytes, huge and repeated headers, lying
- * lengths, slow-loris, invalid UTF-8, JSON bombs, and other devices' tokens.
+ * lengths, slow-loris, invalid UTF-8, JSON bombs, and other devices' tokens; and (issue 14) clients that take more
+ * than their share: a body whose device is revoked while it arrives, more bytes in flight or more unfinished
+ * resumable uploads than a device may have, an admin sign-out without its CSRF token.
  *
  * <p>Every case is checked the same way: a refused request gets a 4xx (never a 5xx, never a 2xx) with a JSON
  * error and a stable code; a name that is odd but harmless is accepted and lands as one file inside the
@@ -49,6 +52,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HostileInputTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> CODES = Arrays.stream(ErrorCode.values()).map(Enum::name).collect(Collectors.toSet());
+    private static final String ADMIN_TOKEN = "hostile-corpus-admin-token";
 
     @TempDir
     static Path root;
@@ -78,7 +82,10 @@ class HostileInputTest {
                 "SIDECAR_MAX_UPLOAD_BYTES", "1MiB",
                 "SIDECAR_IDLE_TIMEOUT", "2s",
                 "SIDECAR_HEADER_TIMEOUT", "2s",
-                "SIDECAR_WORKERS", "2"));
+                "SIDECAR_WORKERS", "2",
+                "SIDECAR_MAX_BYTES_IN_FLIGHT_PER_DEVICE", "1MiB",
+                "SIDECAR_MAX_UNFINISHED_UPLOADS_PER_DEVICE", "2",
+                "SIDECAR_ADMIN_TOKEN", ADMIN_TOKEN));
         var a = s.app().devices().add("alice", "../../../../escape-marker");
         alice = a.token();
         aliceDevice = a.device().id();
@@ -308,6 +315,20 @@ class HostileInputTest {
         c.add(refused("token that looks like SQL", t -> t.put(t.key(), "' OR 1=1 --", Map.of()), "UNAUTHORIZED"));
         c.add(refused("token of 64 KiB", t -> t.raw("PUT /v1/uploads/" + t.key() + " HTTP/1.1", null,
                 "Authorization: Bearer " + "A".repeat(64 * 1024) + "\r\n", "x"), "HEADERS_TOO_LARGE"));
+
+        // Clients that take more than their share (issue 14).
+        c.add(refused("device revoked while its body arrives", HostileInputTest::revokedMidBody, "UNAUTHORIZED"));
+        c.add(refused("more bytes in flight than the device's share", HostileInputTest::overBytesInFlight,
+                "TOO_MANY_BYTES_IN_FLIGHT"));
+        c.add(refused("tus creation past the device's unfinished uploads", t -> t.pastUnfinishedCap(false),
+                "TOO_MANY_UNFINISHED_UPLOADS"));
+        c.add(refused("IETF creation past the device's unfinished uploads", t -> t.pastUnfinishedCap(true),
+                "TOO_MANY_UNFINISHED_UPLOADS"));
+        c.add(new Case("admin sign-out without the CSRF token", HostileInputTest::signOutWithoutCsrf, (t, o) -> {
+            assertRefused(o, "UNAUTHORIZED");
+            assertThat(t.s.http().send("GET", "/admin", null, Map.of("Cookie", o.token()), null).status())
+                    .as("still signed in").isEqualTo(200);
+        }));
         return c.stream();
     }
 
@@ -522,6 +543,83 @@ class HostileInputTest {
 
     private static Outcome answer(RawExchange.Answer a) {
         return new Outcome(a.status(), a.body(), a.header("Retry-After"), null, null);
+    }
+
+    /** A new device of a new user, for a case that must not spend alice's shares or token. */
+    private dev.photosidecar.jobs.EnrolledDevice freshDevice() {
+        return s.app().devices().add("mallory-" + keys, "hostile client");
+    }
+
+    private void awaitUploadRunning() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> !s.app().api().describe().get("runningUploads").equals(0));
+    }
+
+    private static Outcome revokedMidBody(HostileInputTest t) throws IOException {
+        var device = t.freshDevice();
+        return answer(RawExchange.send(t.s.port(), out -> {
+            out.write(ascii("PUT /v1/uploads/" + t.key() + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + device.token()
+                    + "\r\nContent-Length: 20\r\n\r\n0123456789"));
+            out.flush();
+            t.awaitUploadRunning();
+            t.s.app().devices().revoke(device.device().id());
+            out.write(ascii("0123456789"));
+        }, false, 15_000));
+    }
+
+    /** One upload announcing the whole share trickles; a second one, of 12 bytes, is one too many. */
+    private static Outcome overBytesInFlight(HostileInputTest t) throws IOException {
+        var device = t.freshDevice();
+        try (RawConnection slow = new RawConnection(t.s.port())) {
+            slow.sendHead("PUT /v1/uploads/" + t.key() + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + device.token()
+                    + "\r\nContent-Length: 1048576");
+            slow.sendBytes(new byte[10]);
+            t.awaitUploadRunning();
+            Outcome second = t.put(t.key(), device.token(), Map.of());
+            slow.drop();
+            return second;
+        }
+    }
+
+    /** Two unfinished tus uploads (the corpus's cap), then a creation one too many, then the two are cancelled. */
+    private Outcome pastUnfinishedCap(boolean ietf) throws IOException {
+        var device = freshDevice();
+        List<String> created = new ArrayList<>();
+        Map<String, String> tus = Map.of("Tus-Resumable", "1.0.0", "Upload-Length", "1048576");
+        try {
+            for (int i = 0; i < 2; i++) {
+                Http.Response r = s.http().send("POST", "/v1/tus/", device.token(), with(tus, "Upload-Metadata",
+                        "key " + java.util.Base64.getEncoder().encodeToString(key().getBytes(StandardCharsets.UTF_8))), null);
+                assertThat(r.status()).as(r.body()).isEqualTo(201);
+                created.add(r.header("Location").orElseThrow());
+            }
+            if (ietf) {
+                return raw("PUT /v1/uploads/" + key() + " HTTP/1.1", device.token(),
+                        "Upload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1\r\n", "x");
+            }
+            return of(s.http().send("POST", "/v1/tus/", device.token(), with(tus, "Upload-Metadata",
+                    "key " + java.util.Base64.getEncoder().encodeToString(key().getBytes(StandardCharsets.UTF_8))), null),
+                    null, device.token());
+        } finally {
+            for (String location : created) {
+                s.http().send("DELETE", location, device.token(), tus, null);
+            }
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> headers, String name, String value) {
+        Map<String, String> all = new java.util.HashMap<>(headers);
+        all.put(name, value);
+        return all;
+    }
+
+    /** Signs in, then signs out as a page elsewhere would (a script's POST that cannot know the token). */
+    private static Outcome signOutWithoutCsrf(HostileInputTest t) {
+        Http.Response in = t.s.http().send("POST", "/admin/login", null, Map.of("Content-Type", "application/x-www-form-urlencoded"),
+                bytes("token=" + ADMIN_TOKEN));
+        assertThat(in.status()).isEqualTo(303);
+        String cookie = in.header("Set-Cookie").orElseThrow().split(";")[0];
+        Http.Response out = t.s.http().send("POST", "/admin/logout", null, Map.of("Cookie", cookie), null);
+        return new Outcome(out.status(), out.body(), null, null, cookie);
     }
 
     private static Outcome slowHeaders(HostileInputTest t) throws IOException {

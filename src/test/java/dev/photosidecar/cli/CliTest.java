@@ -64,6 +64,17 @@ class CliTest {
     }
 
     @Test
+    void deviceAddRefusesNamesThatDisguiseThemselves() throws Exception {
+        for (String name : new String[] {"phone\u202Egpj.exe", "\u2067tablet", "bell\u0007", "tab\tbed", "lone \ud800", " "}) {
+            Result refused = run("device", "add", "--user", "alice", "--name", name);
+            assertThat(refused.exit()).as(name).isEqualTo(2);
+            assertThat(refused.err()).as(name).contains("device name").doesNotContain("\u202E").doesNotContain("\u2067");
+        }
+        assertThat(run("device", "list", "--json").json().path("devices").size()).as("nothing enrolled").isZero();
+        assertThat(run("device", "add", "--user", "alice", "--name", "Ana\u2019s iPhone \u00e9\u20ac").exit()).isZero();
+    }
+
+    @Test
     void configBeforeTheSubcommandCountsToo() throws Exception {
         StringWriter out = new StringWriter();
         int exit = Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true),

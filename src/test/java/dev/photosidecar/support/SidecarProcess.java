@@ -76,11 +76,16 @@ public final class SidecarProcess implements AutoCloseable {
      * {@code SIDECAR_PORT} to a real port (see {@link #baseEnv}).
      */
     public static SidecarProcess start(Map<String, String> env, List<String> jvmArgs, Path logFile) {
+        return start(env, jvmArgs, logFile, List.of("serve"));
+    }
+
+    /** {@link #start(Map, List, Path)} with another command line, e.g. {@code serve --accept-empty-ledger}. */
+    public static SidecarProcess start(Map<String, String> env, List<String> jvmArgs, Path logFile, List<String> command) {
         int port = Integer.parseInt(env.get("SIDECAR_PORT"));
         if (port == 0) {
             throw new IllegalArgumentException("pass a real SIDECAR_PORT (see freePort()), not 0");
         }
-        ProcessBuilder pb = javaCommand(jvmArgs, List.of("serve"), env)
+        ProcessBuilder pb = javaCommand(jvmArgs, command, env)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process process;

@@ -1,7 +1,6 @@
 package dev.photosidecar.api.admin;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.photosidecar.api.AttemptLimit;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -15,7 +14,6 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -31,8 +29,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   <li>Scripts may instead send {@code Authorization: Bearer <admin token>}.</li>
  *   <li>Every comparison of a secret is constant-time; the token is compared as its SHA-256, so even its
  *       length does not leak.</li>
- *   <li>After {@link #LOGIN_LIMIT} wrong tokens from one address in {@link #LOGIN_WINDOW}, that address may
- *       not try again until the window has passed.</li>
+ *   <li>One address may try {@link #LOGIN_LIMIT} tokens in {@link #LOGIN_WINDOW}; a right one is given back. Each
+ *       try is counted before the token is compared, so tries sent at once cannot outrun the count.</li>
  * </ul>
  */
 public final class AdminAuth {
@@ -50,14 +48,13 @@ public final class AdminAuth {
     private final byte[] key = new byte[32];
     private final Clock clock;
     private final Map<String, Instant> sessions = new ConcurrentHashMap<>();
-    private final Cache<String, AtomicInteger> failures;
+    private final AttemptLimit attempts;
 
     public AdminAuth(Optional<String> adminToken, Clock clock) {
         this.tokenHash = adminToken.filter(t -> !t.isBlank()).map(AdminAuth::sha256);
         this.clock = clock;
         RANDOM.nextBytes(key);
-        this.failures = Caffeine.newBuilder().ticker(() -> clock.millis() * 1_000_000L)
-                .expireAfterWrite(LOGIN_WINDOW).maximumSize(10_000).build();
+        this.attempts = new AttemptLimit(LOGIN_LIMIT, LOGIN_WINDOW, 10_000, clock);
     }
 
     /** Whether an admin token is configured; without one there is no admin page at all. */
@@ -86,8 +83,7 @@ public final class AdminAuth {
 
     /** Whether {@code client} has used up its wrong guesses for now. */
     public boolean loginBlocked(String client) {
-        AtomicInteger n = failures.getIfPresent(client);
-        return n != null && n.get() >= LOGIN_LIMIT;
+        return attempts.exhausted(client);
     }
 
     /**
@@ -95,23 +91,42 @@ public final class AdminAuth {
      * counts against {@code client}) or the client is blocked.
      */
     public Optional<String> login(String candidate, String client) {
-        if (loginBlocked(client)) {
-            return Optional.empty();
+        return signIn(candidate, client) instanceof SignIn.Opened opened ? Optional.of(opened.cookie()) : Optional.empty();
+    }
+
+    /**
+     * Signs in with {@code candidate}, saying how it went. The try is counted before the token is compared, so a
+     * burst of guesses gets exactly {@link #LOGIN_LIMIT} comparisons and {@link SignIn.Blocked} for the rest.
+     */
+    public SignIn signIn(String candidate, String client) {
+        if (!attempts.tryAcquire(client)) {
+            return new SignIn.Blocked();
         }
         if (!tokenMatches(candidate)) {
-            failures.asMap().compute(client, (k, v) -> {
-                AtomicInteger n = v == null ? new AtomicInteger() : v;
-                n.incrementAndGet();
-                return n;
-            });
-            return Optional.empty();
+            return new SignIn.WrongToken();
         }
+        attempts.giveBack(client);
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String id = b64(raw);
         prune();
         sessions.put(id, now().plus(SESSION_TTL));
-        return Optional.of(id + "." + b64(mac("session:" + id)));
+        return new SignIn.Opened(id + "." + b64(mac("session:" + id)));
+    }
+
+    /** How a sign-in went. */
+    public sealed interface SignIn {
+        /** A session was opened; {@code cookie} is its cookie value. */
+        record Opened(String cookie) implements SignIn {
+        }
+
+        /** The token is not the admin token; the try was counted. */
+        record WrongToken() implements SignIn {
+        }
+
+        /** The address has no tries left in this window; the token was not even compared. */
+        record Blocked() implements SignIn {
+        }
     }
 
     /** The session behind a cookie value, if the value is intact, known and not expired. */

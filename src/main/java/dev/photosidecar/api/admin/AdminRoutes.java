@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * GET  /admin                    the status page (HTML); without a session, 303 to /admin/login
  * GET  /admin/login              the sign-in form
  * POST /admin/login              form field token=…; sets the session cookie, 303 to /admin
- * POST /admin/logout             ends the session (form field csrf=…)
+ * POST /admin/logout             ends the session (form field csrf=…; without it nothing changes)
  * GET  /admin/status.json        what the page shows, as JSON (session cookie, or Bearer admin token)
  * POST /admin/jobs/{id}/retry    failed → pending, attempts reset, any device's job
  * POST /admin/jobs/{id}/cancel   pending|failed → cancelled, spool copy removed
@@ -146,31 +146,38 @@ public final class AdminRoutes {
     void login(Context ctx) {
         requireEnabled(ctx);
         String client = ctx.ip();
-        if (auth.loginBlocked(client)) {
+        String token = isForm(ctx) ? ctx.formParam("token") : null;
+        AdminAuth.SignIn result = auth.signIn(token == null ? null : token.strip(), client);
+        if (result instanceof AdminAuth.SignIn.Opened opened) {
+            log.info("Admin signed in from {}", client);
+            ctx.header("Set-Cookie", cookie(ctx, opened.cookie(), AdminAuth.SESSION_TTL.toSeconds()));
+            redirect(ctx, "../admin");
+        } else if (result instanceof AdminAuth.SignIn.WrongToken) {
+            log.warn("Admin sign-in with a wrong token from {}", client);
+            html(ctx, 401, page.login("That is not the admin token."));
+        } else {
             log.warn("Admin sign-in refused for {}: too many wrong tokens", client);
             ctx.header("Retry-After", String.valueOf(AdminAuth.LOGIN_WINDOW.toSeconds()));
             html(ctx, 429, page.login("Too many wrong tokens from this address. Try again in "
                     + AdminAuth.LOGIN_WINDOW.toMinutes() + " minutes."));
-            return;
         }
-        String token = isForm(ctx) ? ctx.formParam("token") : null;
-        Optional<String> cookie = auth.login(token == null ? null : token.strip(), client);
-        if (cookie.isEmpty()) {
-            log.warn("Admin sign-in with a wrong token from {}", client);
-            html(ctx, 401, page.login("That is not the admin token."));
-            return;
-        }
-        log.info("Admin signed in from {}", client);
-        ctx.header("Set-Cookie", cookie(ctx, cookie.get(), AdminAuth.SESSION_TTL.toSeconds()));
-        redirect(ctx, "../admin");
     }
 
     void logout(Context ctx) {
         requireEnabled(ctx);
         String cookie = ctx.cookie(AdminAuth.COOKIE);
         Optional<AdminAuth.Session> session = auth.session(cookie);
-        // Only the page itself may sign out (a cross-site form cannot know the CSRF token).
-        if (session.isPresent() && auth.csrfMatches(session.get(), csrfFrom(ctx))) {
+        // Only the page itself may sign out: a page elsewhere cannot know the CSRF token, and its sign-out changes
+        // nothing, not even the browser's cookie.
+        if (session.isPresent() && !auth.csrfMatches(session.get(), csrfFrom(ctx))) {
+            log.warn("Refused a sign-out without the session's CSRF token from {}", ctx.ip());
+            if (isForm(ctx) && ctx.header(AdminAuth.CSRF_HEADER) == null) {
+                redirect(ctx, "../admin");
+                return;
+            }
+            throw new Problem(ErrorCode.UNAUTHORIZED, "the CSRF token is missing or wrong; sign out from the status page");
+        }
+        if (session.isPresent()) {
             auth.logout(cookie);
             log.info("Admin signed out from {}", ctx.ip());
         }

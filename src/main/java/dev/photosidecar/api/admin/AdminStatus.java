@@ -5,6 +5,7 @@ import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.HostBreaker;
 import dev.photosidecar.jobs.JobState;
 import dev.photosidecar.jobs.LedgerStats;
+import dev.photosidecar.spool.Quarantine;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,9 +86,12 @@ public final class AdminStatus {
 
     private Check spoolCheck(long free, LedgerStats.Holding held) {
         boolean room = spool.hasRoom();
+        Quarantine.Contents quarantined = spool.quarantine().contents();
         String detail = Units.formatBytes(free) + " free, " + Units.formatBytes(spool.reserveBytes()) + " reserve"
                 + (held == null ? "" : "; holding " + held.jobs() + (held.jobs() == 1 ? " upload" : " uploads")
-                        + " (" + Units.formatBytes(held.bytes()) + ")");
+                        + " (" + Units.formatBytes(held.bytes()) + ")")
+                + (quarantined.isEmpty() ? "" : "; " + quarantined.files() + " file(s) (" + Units.formatBytes(quarantined.bytes())
+                        + ") in quarantine that no job knew: look through " + quarantined.dir());
         return new Check(room, room ? "ok" : "full", detail);
     }
 

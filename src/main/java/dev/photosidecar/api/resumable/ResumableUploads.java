@@ -7,6 +7,7 @@ import dev.photosidecar.api.SidecarMetrics;
 import dev.photosidecar.api.UploadMetadata;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.jobs.Device;
+import dev.photosidecar.jobs.DeviceRegistry;
 import dev.photosidecar.jobs.DuplicateKeyException;
 import dev.photosidecar.jobs.Ids;
 import dev.photosidecar.jobs.Job;
@@ -52,6 +53,8 @@ public final class ResumableUploads {
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
     private final boolean acceptsNew;
+    private final DeviceRegistry devices;
+    private final int maxUnfinishedPerDevice;
     final UploadLocks locks = new UploadLocks();
 
     /**
@@ -59,7 +62,10 @@ public final class ResumableUploads {
      *                   started can still be finished, cancelled or expire; no new one is created.
      */
     public ResumableUploads(JobLedger jobs, ResumableLedger uploads, Spool spool, PartialStore partials, Clock clock,
-                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, boolean acceptsNew) {
+                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, boolean acceptsNew,
+                            DeviceRegistry devices, int maxUnfinishedPerDevice) {
+        this.devices = devices;
+        this.maxUnfinishedPerDevice = maxUnfinishedPerDevice;
         this.jobs = jobs;
         this.uploads = uploads;
         this.spool = spool;
@@ -114,6 +120,11 @@ public final class ResumableUploads {
             try (UploadLocks.Held held = locks.hold(old.id())) {
                 remove(old, "superseded", "a new upload of the same key started");
             }
+        }
+        int unfinished = uploads.countForDevice(device.id());
+        if (unfinished >= maxUnfinishedPerDevice) {
+            throw new Problem(ErrorCode.TOO_MANY_UNFINISHED_UPLOADS, "device " + device.id() + " already has " + unfinished
+                    + " unfinished resumable uploads (at most " + maxUnfinishedPerDevice + "); finish or cancel one first");
         }
         Instant now = clock.instant();
         String id = Ids.jobId();
@@ -198,6 +209,12 @@ public final class ResumableUploads {
      * does not match removes the upload: nothing is kept.
      */
     Finished finish(ResumableUpload u, Device device) {
+        try {
+            devices.requireStillActive(device);
+        } catch (Problem revoked) {
+            remove(u, "refused", revoked.getMessage());
+            throw revoked;
+        }
         long size = partials.offset(u.id());
         if (u.uploadLength().isPresent() && u.uploadLength().getAsLong() != size) {
             remove(u, "refused", "complete at " + size + " bytes, but announced as " + u.uploadLength().getAsLong());

@@ -7,7 +7,8 @@ import dev.photosidecar.config.WebDavSettings;
 import dev.photosidecar.delivery.webdav.AppApiHeaders;
 import dev.photosidecar.jobs.CredentialStore;
 import dev.photosidecar.jobs.Credentials;
-import java.nio.file.Files;
+import dev.photosidecar.jobs.DataGap;
+import dev.photosidecar.jobs.SecretKeyGap;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,12 +59,11 @@ final class Accounts {
             long stored = ledger.get().withHandle(h -> h.createQuery("SELECT count(*) FROM user_credentials")
                     .mapTo(Long.class).one());
             if (stored > 0) {
-                boolean keyFile = Files.exists(config.dataDir().resolve("secret.key"));
-                if (config.secretKey().isEmpty() && !keyFile) {
+                Optional<DataGap> noKey = SecretKeyGap.problem(ledger.get(), config.secretKey(), config.dataDir());
+                if (noKey.isPresent()) {
                     // SecretBox would make a fresh key, which opens nothing; say so instead of creating it.
-                    problems.add(CheckResult.fail("credentials", stored + " stored password(s), but no secret key: "
-                            + config.dataDir().resolve("secret.key") + " is missing and SIDECAR_SECRET_KEY is not set",
-                            "restore secret.key from a backup, or set each password again: photo-sidecar user set-password USER"));
+                    problems.add(CheckResult.fail("credentials", noKey.get().problem() + " (serve refuses to start)",
+                            noKey.get().fix()));
                 } else {
                     CredentialStore store = new CredentialStore(ledger.get(), SecretBox.load(config.secretKey(), config.dataDir()),
                             Clock.systemUTC());

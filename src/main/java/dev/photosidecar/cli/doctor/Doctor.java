@@ -58,6 +58,8 @@ public final class Doctor {
             ledger = new LedgerCheck.Outcome(unexpected("ledger", e), Optional.empty());
         }
         results.add(ledger.result());
+        LedgerCheck.Outcome opened = ledger;
+        results.add(guarded("spool", () -> SpoolCheck.run(config, opened.ledger())));
 
         Optional<HostProbe> probe = config.webdav().map(this::probe);
         if (config.target() == TargetKind.LOCAL) {
@@ -73,7 +75,6 @@ public final class Doctor {
                 }
             }
             Optional<ExAppIdentity> actingAs = exApp;
-            LedgerCheck.Outcome opened = ledger;
             try {
                 results.addAll(new WebDavChecks(config, config.webdav().orElseThrow(), probe.orElseThrow())
                         .run(opened.ledger(), actingAs));

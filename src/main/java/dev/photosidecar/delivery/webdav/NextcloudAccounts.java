@@ -48,7 +48,10 @@ public final class NextcloudAccounts {
     /** @param baseUrl the configured WebDAV URL; the server root is everything before /remote.php/ */
     public NextcloudAccounts(String baseUrl, Duration timeout) {
         this.serverRoot = HostDetector.serverRootOf(baseUrl);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        // HTTP/1.1: the JDK client's h2c upgrade makes concurrent calls fail with "GOAWAY received" against hosts that
+        // speak h2c (lighttpd does), so that enrollments arriving together were refused as "host unavailable".
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** The user id behind these credentials, or empty when the host refuses them. */

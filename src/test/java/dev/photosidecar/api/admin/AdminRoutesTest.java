@@ -334,4 +334,49 @@ class AdminRoutesTest {
         assertThat(blocked.body()).contains("Too many wrong tokens");
         assertThat(http().get("/admin/status.json", ADMIN).status()).as("the bearer token is not rate-limited").isEqualTo(200);
     }
+
+    @Test
+    void aSignOutWithoutTheCsrfTokenIsRefusedAndLeavesBothSessionAndCookieAlone() {
+        start(Map.of());
+        String cookie = signIn();
+
+        // A page elsewhere can make the browser post this form, but cannot know the token.
+        for (String body : new String[] {"", "csrf=", "csrf=forged"}) {
+            Response forged = form("/admin/logout", cookie, body);
+            assertThat(forged.status()).as("form '%s'", body).isEqualTo(303);
+            assertThat(redirectTarget("/admin/logout", forged)).as("back to the page, still signed in").isEqualTo("/admin");
+            assertThat(forged.header("Set-Cookie")).as("the browser's cookie is not cleared").isEmpty();
+        }
+        // A script's sign-out (fetch, no form) without the token: a JSON refusal.
+        Response fetched = withCookie("POST", "/admin/logout", cookie, Map.of());
+        assertThat(fetched.status()).isEqualTo(401);
+        assertThat(fetched.errorCode()).isEqualTo("UNAUTHORIZED");
+        assertThat(fetched.header("Set-Cookie")).isEmpty();
+        Response wrongHeader = withCookie("POST", "/admin/logout", cookie, Map.of(AdminAuth.CSRF_HEADER, "forged"));
+        assertThat(wrongHeader.status()).isEqualTo(401);
+        assertThat(withCookie("GET", "/admin", cookie, Map.of()).status()).as("the session lives on").isEqualTo(200);
+
+        Response out = withCookie("POST", "/admin/logout", cookie, Map.of(AdminAuth.CSRF_HEADER, csrf(cookie)));
+        assertThat(out.status()).isEqualTo(303);
+        assertThat(out.header("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+        assertThat(withCookie("GET", "/admin", cookie, Map.of()).status()).isEqualTo(303);
+    }
+
+    @Test
+    void sixtyWrongAdminTokensAtOnceGetExactlyTheLimitOfComparisons() throws Exception {
+        start(Map.of());
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.util.List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            sent.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + sidecar.port() + "/admin/login"))
+                    .header("Content-Type", FORM).POST(java.net.http.HttpRequest.BodyPublishers.ofString("token=guess-" + i))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        Map<Integer, Integer> statuses = new java.util.TreeMap<>();
+        sent.forEach(f -> statuses.merge(f.join().statusCode(), 1, Integer::sum));
+        System.out.println("60 wrong admin tokens at once: " + statuses);
+        assertThat(statuses).containsExactlyInAnyOrderEntriesOf(Map.of(401, AdminAuth.LOGIN_LIMIT, 429, 60 - AdminAuth.LOGIN_LIMIT));
+        assertThat(form("/admin/login", null, "token=" + ADMIN).status()).as("the right token waits too").isEqualTo(429);
+    }
 }
