@@ -144,6 +144,8 @@ public record UploadMetadata(
             why = "contains bidirectional control characters that disguise the name";
         } else if (FileNames.utf8Length(name) > FileNames.MAX_SEGMENT_BYTES) {
             why = "is longer than " + FileNames.MAX_SEGMENT_BYTES + " bytes";
+        } else if (FileNames.isTemporaryName(name)) {
+            why = "has the form of the sidecar's own temporary files (.sidecar-*.tmp)";
         }
         if (why != null) {
             throw new Problem(ErrorCode.INVALID_FILENAME,

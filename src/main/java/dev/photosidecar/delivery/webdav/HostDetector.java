@@ -58,6 +58,8 @@ final class HostDetector {
             if (HostFacts.looksLikeNextcloud(status)) {
                 found = HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"));
             }
+        } catch (HostExchange.AnswerTooLarge | Deadline.Exceeded | HostExchange.Redirected e) {
+            log.warn("Host detection at {} failed: {}", serverRoot, e.getMessage());
         } catch (IOException | RuntimeException e) {
             log.debug("Host detection at {} failed: {}", serverRoot, e.toString());
         }
@@ -70,18 +72,26 @@ final class HostDetector {
         return found;
     }
 
+    /**
+     * The JSON the host answers at {@code path}, or null when it answers anything else. The answer is read up to
+     * {@link HostExchange#SMALL_ANSWER} within the request's deadline: a host that sends more, or takes longer,
+     * fails the detection (and the host counts as generic WebDAV until the next one) instead of filling the heap
+     * or holding the caller.
+     */
     private JsonNode getJson(String path) throws IOException {
         HttpGet get = new HttpGet(serverRoot + path);
         get.setHeader("OCS-APIRequest", "true");
         get.setHeader("Accept", "application/json");
-        return client.get().send(get, r -> {
+        return client.get().send(get, HostExchange.SMALL_ANSWER, r -> {
             try (InputStream in = r.getEntity() == null ? null : r.getEntity().getContent()) {
                 if (r.getStatusLine().getStatusCode() != 200 || in == null) {
                     return null;
                 }
                 try {
-                    return JSON.readTree(in.readNBytes(1 << 20));
-                } catch (IOException notJson) {
+                    return JSON.readTree(in);
+                } catch (HostExchange.AnswerTooLarge tooLarge) {
+                    throw tooLarge;
+                } catch (com.fasterxml.jackson.core.JacksonException notJson) {
                     return null;
                 }
             }
