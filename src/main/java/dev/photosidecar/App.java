@@ -120,7 +120,8 @@ public final class App implements AutoCloseable {
             ResumableUploads resumable = new ResumableUploads(ledger, new ResumableLedger(jdbi, clock), spool, partials, clock,
                     config.resumableExpiry(), workers::wake, metrics);
             resumable.recover();
-            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
+            HttpApi api = new HttpApi(devices, ledger, spool, target, workers::health, config.maxConcurrentUploads(), workers::wake,
+                    enrollment,
                     exAppMode, metrics, admin, resumable, config.serverLimits(), clock)
                     .start(config.bind(), config.port(), config.tls());
             ResumableExpiry expiry = new ResumableExpiry(resumable);
