@@ -106,7 +106,7 @@ public final class App implements AutoCloseable {
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
                     config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner, credentials::version);
             HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
-                    config.webdav().map(w -> new NextcloudAccounts(w.baseUrl(), w.connectTimeout())),
+                    config.webdav().map(NextcloudAccounts::new),
                     () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
             workers.onlyWhile(exAppSwitch::isEnabled);
             Optional<HttpApi.ExAppMode> exAppMode = exApp.map(id -> new HttpApi.ExAppMode(id, exAppSwitch,

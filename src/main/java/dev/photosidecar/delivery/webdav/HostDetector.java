@@ -26,13 +26,18 @@ final class HostDetector {
 
     private final String serverRoot;
     private final Supplier<WebDavClient> client;
+    private final Duration deadline;
     private final LoadingCache<String, HostFacts> facts;
     private volatile HostFacts last;
 
-    /** @param serverRoot the host's root URL ending in '/', where status.php lives */
-    HostDetector(String serverRoot, Supplier<WebDavClient> client, Clock clock) {
+    /**
+     * @param serverRoot the host's root URL ending in '/', where status.php lives
+     * @param deadline   how long one detection (both requests) may take
+     */
+    HostDetector(String serverRoot, Supplier<WebDavClient> client, Duration deadline, Clock clock) {
         this.serverRoot = serverRoot;
         this.client = client;
+        this.deadline = deadline;
         Ticker ticker = () -> clock.millis() * 1_000_000L;
         this.facts = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(REFRESH).build(k -> detect());
     }
@@ -51,13 +56,19 @@ final class HostDetector {
         facts.invalidateAll();
     }
 
+    /**
+     * Runs under a deadline of its own, whoever asks (a delivery whose attempt budget must not be spent on it,
+     * or a 503 that makes it look again).
+     */
     private HostFacts detect() {
         HostFacts found = HostFacts.genericWebDav();
         try {
-            JsonNode status = getJson("status.php");
-            if (HostFacts.looksLikeNextcloud(status)) {
-                found = HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"));
-            }
+            found = Deadline.after(deadline, Deadline.format(deadline) + " (SIDECAR_WEBDAV_DEADLINE)").within(() -> {
+                JsonNode status = getJson("status.php");
+                return HostFacts.looksLikeNextcloud(status)
+                        ? HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"))
+                        : HostFacts.genericWebDav();
+            });
         } catch (HostExchange.AnswerTooLarge | Deadline.Exceeded | HostExchange.Redirected e) {
             log.warn("Host detection at {} failed: {}", serverRoot, e.getMessage());
         } catch (IOException | RuntimeException e) {

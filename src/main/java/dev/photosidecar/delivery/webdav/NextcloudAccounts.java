@@ -25,13 +25,13 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  * Nextcloud's account calls that enrollment needs: who a login and app password belong to
  * ({@code /ocs/v1.php/cloud/user}), and Login Flow v2 ({@code /index.php/login/v2}) for apps that prefer
  * a browser login. Each call is bounded like every request to the host ({@link HostExchange}: no redirect
- * followed, {@value #DEADLINE_SECONDS} s at most, 1 MiB of JSON at most), and a login flow whose URLs lead
- * anywhere but the configured host is refused.
+ * followed, 30 s at most, 1 MiB of JSON at most), and a login flow whose URLs lead anywhere but the configured
+ * host is refused.
  */
 public final class NextcloudAccounts {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int DEADLINE_SECONDS = 30;
-    private static final Duration DEADLINE = Duration.ofSeconds(DEADLINE_SECONDS);
+    /** An enrollment call answers a phone that waits: 30 s at most, or less when webdav_deadline says so. */
+    private static final Duration LONGEST = Duration.ofSeconds(30);
 
     /** The start of a login flow: the page to open and what to poll. */
     public record Flow(String loginUrl, String pollEndpoint, String pollToken) {
@@ -73,9 +73,16 @@ public final class NextcloudAccounts {
     private final String serverRoot;
     private final HostOrigin origin;
     private final CloseableHttpClient http;
+    private final Duration deadline;
+
+    /** For the host {@code settings} name, with its connect timeout and deadline (30 s at most). */
+    public NextcloudAccounts(dev.photosidecar.config.WebDavSettings settings) {
+        this(settings.baseUrl(), settings.connectTimeout(), settings.deadline().compareTo(LONGEST) < 0 ? settings.deadline() : LONGEST);
+    }
 
     /** @param baseUrl the configured WebDAV URL; the server root is everything before /remote.php/ */
-    public NextcloudAccounts(String baseUrl, Duration timeout) {
+    private NextcloudAccounts(String baseUrl, Duration timeout, Duration deadline) {
+        this.deadline = deadline;
         this.serverRoot = HostDetector.serverRootOf(baseUrl);
         this.origin = HostOrigin.of(baseUrl);
         // Its own few connections: enrollment neither waits for deliveries nor holds them up.
@@ -83,7 +90,7 @@ public final class NextcloudAccounts {
         pool.setMaxTotal(8);
         pool.setDefaultMaxPerRoute(8);
         pool.setValidateAfterInactivity(1000);
-        int ms = (int) DEADLINE.toMillis();
+        int ms = (int) deadline.toMillis();
         this.http = origin.clientBuilder(RequestConfig.custom().setConnectTimeout((int) Math.min(timeout.toMillis(), ms))
                         .setSocketTimeout(ms).setConnectionRequestTimeout(ms).build())
                 .setConnectionManager(pool)
@@ -184,8 +191,8 @@ public final class NextcloudAccounts {
     }
 
     private Answer exchange(HttpRequestBase request) throws IOException {
-        Deadline deadline = Deadline.after(DEADLINE, DEADLINE_SECONDS + "s, the limit of an enrollment call");
-        return HostExchange.run(request, deadline, HostExchange.SMALL_ANSWER, (HttpResponse r) -> {
+        Deadline d = Deadline.after(deadline, Deadline.format(deadline) + ", the limit of an enrollment call");
+        return HostExchange.run(request, d, HostExchange.SMALL_ANSWER, (HttpResponse r) -> {
             byte[] body = new byte[0];
             if (r.getEntity() != null) {
                 try (InputStream in = r.getEntity().getContent()) {

@@ -93,7 +93,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 .build();
         this.sharedAccount = settings.user().map(u -> new Credentials(u, settings.password().orElse("")));
         this.origin = HostOrigin.of(settings.baseUrl());
-        this.detector = new HostDetector(serverRoot, this::probeClient, clock);
+        this.detector = new HostDetector(serverRoot, this::probeClient, settings.deadline(), clock);
         // A probe is one small request: it may take as long as one quiet stretch of the host, 10 s at most.
         this.probeLimit = min(min(settings.socketTimeout(), settings.deadline()), Duration.ofSeconds(10));
         this.probePool = new PoolingHttpClientConnectionManager();
@@ -138,11 +138,12 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
      */
     @Override
     public Delivered deliver(DeliveryRequest request) throws DeliveryFailure {
+        HostFacts host = detector.facts(); // cached; when it asks the host, it does so under a deadline of its own
         return Deadline.forTransfer(settings.deadline(), request.job().size(), settings.minRate())
-                .within(() -> deliverWithinDeadline(request));
+                .within(() -> deliverWithinDeadline(request, host));
     }
 
-    private Delivered deliverWithinDeadline(DeliveryRequest request) throws DeliveryFailure {
+    private Delivered deliverWithinDeadline(DeliveryRequest request, HostFacts host) throws DeliveryFailure {
         Job job = request.job();
         String user = job.userId();
         WebDavClient dav = clientFor(user);
@@ -153,7 +154,6 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         // The temporary file this attempt may have created on the host: removed if the attempt fails.
         String ours = null;
         try {
-            HostFacts host = detector.facts();
             Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
             ensureFolders(dav, root, request.folders(), user);
             DavReply put;
