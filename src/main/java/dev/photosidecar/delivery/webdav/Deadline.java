@@ -119,14 +119,4 @@ final class Deadline {
             super(message);
         }
     }
-
-    /** Whether {@code e} (or what caused it) is a deadline's doing. */
-    static boolean isExceeded(IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof Exceeded) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -48,6 +48,8 @@ final class HostExchange {
             throw deadline.exceeded(what, null);
         }
         AtomicBoolean cut = new AtomicBoolean();
+        // Set when the bound stops the reading: parsers (JAXB under Sardine) rethrow that as errors of their own.
+        java.util.concurrent.atomic.AtomicReference<AnswerTooLarge> tooLarge = new java.util.concurrent.atomic.AtomicReference<>();
         ScheduledFuture<?> timer = Deadline.WATCHDOG.schedule(() -> {
             cut.set(true);
             request.abort(); // closes the connection: a read or write blocked on it fails at once
@@ -56,7 +58,7 @@ final class HostExchange {
             return send.send(response -> {
                 HttpEntity entity = response.getEntity();
                 if (entity != null) {
-                    response.setEntity(new BoundedAnswer(entity, answerLimit, request, what));
+                    response.setEntity(new BoundedAnswer(entity, answerLimit, request, what, tooLarge));
                 }
                 refuseRedirect(response, what);
                 return handler.handleResponse(response);
@@ -64,6 +66,9 @@ final class HostExchange {
         } catch (IOException e) {
             if (cut.get()) {
                 throw deadline.exceeded(what, e);
+            }
+            if (tooLarge.get() != null && tooLarge.get() != e) {
+                throw tooLarge.get();
             }
             throw e;
         } finally {
@@ -134,13 +139,16 @@ final class HostExchange {
         private final long limit;
         private final HttpRequestBase request;
         private final String what;
+        private final java.util.concurrent.atomic.AtomicReference<AnswerTooLarge> tripped;
         private Bounded stream;
 
-        BoundedAnswer(HttpEntity body, long limit, HttpRequestBase request, String what) {
+        BoundedAnswer(HttpEntity body, long limit, HttpRequestBase request, String what,
+                      java.util.concurrent.atomic.AtomicReference<AnswerTooLarge> tripped) {
             super(body);
             this.limit = limit;
             this.request = request;
             this.what = what;
+            this.tripped = tripped;
         }
 
         @Override
@@ -161,8 +169,10 @@ final class HostExchange {
 
         private AnswerTooLarge tooLarge() {
             request.abort();
-            return new AnswerTooLarge("the host's answer to " + what + " is larger than " + Units.formatBytes(limit)
+            AnswerTooLarge e = new AnswerTooLarge("the host's answer to " + what + " is larger than " + Units.formatBytes(limit)
                     + ", the most the sidecar reads for it");
+            tripped.compareAndSet(null, e);
+            return e;
         }
 
         private final class Bounded extends FilterInputStream {

@@ -225,6 +225,10 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             throw new DeliveryFailure(FailureKind.PERMANENT, "more than " + MAX_COPIES + " different files are named "
                     + request.fileName());
         } catch (SardineException e) {
+            if (e.getStatusCode() < 300) {
+                // An answer that is no valid WebDAV (a 207 that does not parse), not a refusal.
+                throw WebDavFailures.forException(e, what, this::hostAnswers);
+            }
             // A PROPFIND or read-back the host refused: judged like any other answer.
             try {
                 throw judge(e.getStatusCode(), e.getResponsePhrase(), Optional.empty(), false, dav, null, root, user, what);
