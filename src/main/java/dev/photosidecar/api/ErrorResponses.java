@@ -68,7 +68,7 @@ final class ErrorResponses {
     static java.util.Optional<Integer> retryAfter(ErrorCode code) {
         return switch (code) {
             case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
-            case OVERLOADED, NOT_READY, TOO_MANY_UPLOADS -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
+            case OVERLOADED, NOT_READY, NOT_LIVE, TOO_MANY_UPLOADS -> java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
             case RATE_LIMITED -> java.util.Optional.of(1);
             case APP_DISABLED -> java.util.Optional.of(300);
             case INSUFFICIENT_STORAGE -> java.util.Optional.of(300);
