@@ -152,9 +152,11 @@ class HostileHostTest {
                     .startsWith("DEADLINE: MOVE to IMG_").contains("the host took longer than 2s: SIDECAR_WEBDAV_DEADLINE 2s"));
             List<HostileHost.Done> trickles = host.acts();
             assertThat(trickles).as("trickled answers").hasSizeGreaterThanOrEqualTo(3 * 2);
-            // Cut at the deadline: a watchdog aborts the request, the trickle sees the connection close.
+            // Cut at the deadline: a watchdog aborts the request, and the trickle sees the connection close at its
+            // next byte or the one after. (Without a deadline a trickle lasts as long as the host likes.) The margin
+            // is for a loaded machine, not for the sidecar.
             assertThat(trickles).allSatisfy(t -> assertThat(t.lasted()).as("%s lasted", t.request())
-                    .isLessThan(DEADLINE.plus(Duration.ofMillis(1500))));
+                    .isLessThan(DEADLINE.multipliedBy(2).plusSeconds(1)));
             System.out.printf("hostile host: trickle: %d answers trickled at 1 byte per %d ms, longest held %d ms"
                             + " (deadline %d ms)%n", trickles.size(), TRICKLE.toMillis(),
                     trickles.stream().mapToLong(t -> t.lasted().toMillis()).max().orElse(0), DEADLINE.toMillis());
@@ -247,6 +249,7 @@ class HostileHostTest {
                 u.upload(s, u.alice(), 2, 1);
                 await().atMost(Duration.ofSeconds(20)).until(() -> host.requests().stream().filter(r -> r.method().equals("PUT")).count() >= 2);
                 long probesBefore = host.requests().stream().filter(r -> r.method().equals("OPTIONS")).count();
+                long started = System.nanoTime();
                 int ready = 0;
                 for (int i = 0; i < 50; i++) {
                     Http.Response r = s.http().get("/readyz", null);
@@ -255,8 +258,10 @@ class HostileHostTest {
                     ready++;
                 }
                 long probes = host.requests().stream().filter(r -> r.method().equals("OPTIONS")).count() - probesBefore;
-                // 50 checks within a few seconds: one probe per 5 s of them, not one each.
-                assertThat(probes).as("OPTIONS probes for %d readiness checks", ready).isLessThanOrEqualTo(2);
+                long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+                // One probe per 5 s of checks, not one per check.
+                assertThat(probes).as("OPTIONS probes for %d readiness checks in %d s", ready, seconds)
+                        .isLessThanOrEqualTo(1 + seconds / 5 + 1);
                 System.out.printf("hostile host: readiness: %d checks answered while both workers were held, %d probe(s) of"
                         + " the host%n", ready, probes);
                 host.close(); // lets the held workers go before the sidecar stops
