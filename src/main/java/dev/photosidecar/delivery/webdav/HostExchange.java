@@ -141,6 +141,8 @@ final class HostExchange {
         private final String what;
         private final java.util.concurrent.atomic.AtomicReference<AnswerTooLarge> tripped;
         private Bounded stream;
+        /** The declared length was over the limit: the connection is cut, nothing is read. */
+        private boolean refused;
 
         BoundedAnswer(HttpEntity body, long limit, HttpRequestBase request, String what,
                       java.util.concurrent.atomic.AtomicReference<AnswerTooLarge> tripped) {
@@ -154,7 +156,11 @@ final class HostExchange {
         @Override
         public InputStream getContent() throws IOException {
             if (stream == null) {
+                if (refused) {
+                    return InputStream.nullInputStream(); // the client's own clean-up after the refusal below
+                }
                 if (wrappedEntity.getContentLength() > limit) {
+                    refused = true;
                     throw tooLarge();
                 }
                 stream = new Bounded(wrappedEntity.getContent());

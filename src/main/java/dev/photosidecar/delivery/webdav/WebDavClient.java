@@ -181,11 +181,18 @@ final class WebDavClient extends SardineImpl {
         return exchange(request, maxAnswer, handler);
     }
 
+    /**
+     * A request whose answer's status and headers are all that counts. Its body is read up to
+     * {@link HostExchange#IGNORED_BODY} (so that the connection can be reused); a longer one is cut off, and the
+     * status still stands: a 503 with a large maintenance page is still a 503.
+     */
     DavReply call(HttpRequestBase request) throws IOException {
         return exchange(request, HostExchange.IGNORED_BODY, (HttpResponse r) -> {
             if (r.getEntity() != null) {
                 try (InputStream in = r.getEntity().getContent()) {
                     in.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (HostExchange.AnswerTooLarge cutOff) {
+                    // the connection is cut; nothing in the body was needed
                 }
             }
             return new DavReply(r.getStatusLine().getStatusCode(), String.valueOf(r.getStatusLine().getReasonPhrase()),
