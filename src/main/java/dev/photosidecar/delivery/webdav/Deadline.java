@@ -1,6 +1,5 @@
 package dev.photosidecar.delivery.webdav;
 
-import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -48,12 +47,7 @@ final class Deadline {
                 + dev.photosidecar.config.Units.formatBytes(minRate) + "/s" : ""));
     }
 
-    /** The deadline bound to this thread by {@link #within}, if any. */
-    static Deadline current(Deadline otherwise) {
-        Deadline d = CURRENT.get();
-        return d != null ? d : otherwise;
-    }
-
+    /** The deadline bound to this thread by {@link #within}, or null. */
     static Deadline currentOrNull() {
         return CURRENT.get();
     }

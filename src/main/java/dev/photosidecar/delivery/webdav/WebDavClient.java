@@ -218,7 +218,7 @@ final class WebDavClient extends SardineImpl {
 
     private <T> T exchange(HttpClientContext ctx, HttpRequestBase request, long maxAnswer, ResponseHandler<T> handler)
             throws IOException {
-        Deadline d = Deadline.current(null);
+        Deadline d = Deadline.currentOrNull();
         if (d == null) {
             d = Deadline.after(deadline, Deadline.format(deadline) + " (SIDECAR_WEBDAV_DEADLINE)");
         }

@@ -18,7 +18,6 @@ import dev.photosidecar.jobs.Credentials;
 import dev.photosidecar.jobs.Job;
 import java.io.IOException;
 import java.net.MalformedURLException;
-import java.net.URI;
 import java.net.URL;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.http.client.config.RequestConfig;
-import org.apache.http.client.methods.HttpOptions;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.slf4j.Logger;
@@ -51,10 +49,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     private final PoolingHttpClientConnectionManager pool;
     private final RequestConfig requests;
     private final HostOrigin origin;
-    /** The health probe's own connections and client: deliveries that fill their pool cannot stall it, nor it them. */
-    private final PoolingHttpClientConnectionManager probePool;
-    private final WebDavClient probe;
-    private final Duration probeLimit;
+    private final HealthProbe probe;
     private final Cache<String, Boolean> knownFolders = Caffeine.newBuilder()
             .maximumSize(20_000).expireAfterWrite(Duration.ofHours(1)).build();
     private final Cache<Credentials, WebDavClient> clients = Caffeine.newBuilder().maximumSize(1_000).build();
@@ -94,23 +89,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         this.sharedAccount = settings.user().map(u -> new Credentials(u, settings.password().orElse("")));
         this.origin = HostOrigin.of(settings.baseUrl());
         this.detector = new HostDetector(serverRoot, this::probeClient, settings.deadline(), clock);
-        // A probe is one small request: it may take as long as one quiet stretch of the host, 10 s at most.
-        this.probeLimit = min(min(settings.socketTimeout(), settings.deadline()), Duration.ofSeconds(10));
-        this.probePool = new PoolingHttpClientConnectionManager();
-        probePool.setMaxTotal(2);
-        probePool.setDefaultMaxPerRoute(2);
-        probePool.setValidateAfterInactivity(1000);
-        RequestConfig probeRequests = RequestConfig.custom()
-                .setConnectTimeout((int) min(settings.connectTimeout(), probeLimit).toMillis())
-                .setSocketTimeout((int) probeLimit.toMillis())
-                .setConnectionRequestTimeout((int) probeLimit.toMillis())
-                .build();
-        this.probe = new WebDavClient(origin.clientBuilder(probeRequests).setConnectionManager(probePool)
-                .setConnectionManagerShared(true), Optional.empty(), Optional.empty(), rootUrl("_"), probeLimit, probeLimit);
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
+        this.probe = new HealthProbe(settings, origin);
     }
 
     /** What the host is (Nextcloud or generic WebDAV) and what it supports; cached, refreshed now and then. */
@@ -486,27 +465,10 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         return health().ok();
     }
 
-    /**
-     * {@code OPTIONS /} on the probe's own connections, within its own deadline (never a delivery attempt's):
-     * whatever the deliveries are doing, this answers within {@code min(webdav_timeout, webdav_deadline, 10 s)}.
-     */
+    /** {@link HealthProbe}: quick, and on connections of its own. */
     @Override
     public Health health() {
-        URI base = URI.create(settings.baseUrl().replace("{user}", "_"));
-        String root = base.getScheme() + "://" + base.getRawAuthority() + "/";
-        try {
-            DavReply r = Deadline.after(probeLimit, Deadline.format(probeLimit) + " (the probe's limit)")
-                    .within(() -> probe.call(new HttpOptions(root)));
-            if (r.status() == 503 || r.maintenance()) {
-                return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");
-            }
-            return new Health(true, settings.baseUrl());
-        } catch (HostExchange.Redirected e) {
-            return new Health(true, settings.baseUrl() + " (" + e.getMessage() + ")");
-        } catch (IOException e) {
-            return new Health(false, settings.baseUrl() + " does not answer (" + e.getClass().getSimpleName()
-                    + (e instanceof Deadline.Exceeded ? ": " + e.getMessage() : "") + ")");
-        }
+        return probe.check();
     }
 
     @Override
@@ -518,13 +480,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 // closing
             }
         });
-        try {
-            probe.shutdown();
-        } catch (IOException ignored) {
-            // closing
-        }
+        probe.close();
         pool.shutdown();
-        probePool.shutdown();
     }
 
     @Override
