@@ -322,19 +322,23 @@ DocumentRoot "$dir/root"
     AllowOverride None
     Require all denied
 </Directory>
+# WebDAV on a <Directory>, as a DAV share on Debian is usually set up (an Alias and its folder).
 <Directory "$dir/root">
     Options None
     AllowOverride None
-    Require all granted
-</Directory>
-<Location />
     Dav On
     AuthType Basic
     AuthName "webdav"
     AuthBasicProvider file
     AuthUserFile "$dir/users.htpasswd"
     Require valid-user
-</Location>
+</Directory>
+# As Debian ships Apache (/etc/apache2/apache2.conf): no .htaccess or .htpasswd is ever served. <Files>
+# sections apply after <Directory> ones, so this refuses every request naming such a file with 403 (a PUT,
+# a PROPFIND, the Destination of a MOVE), whatever the share's own Require says.
+<FilesMatch "^\.ht">
+    Require all denied
+</FilesMatch>
 # For tests: under /mkcol-403/ every MKCOL is refused with 403, as mod_dav_fs refuses the loser of two
 # concurrent MKCOLs of the same folder ("File exists: Unable to create collection").
 <Location /mkcol-403/>

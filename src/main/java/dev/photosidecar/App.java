@@ -133,7 +133,7 @@ public final class App implements AutoCloseable {
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
                     config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner, credentials::version);
             HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
-                    config.webdav().map(w -> new NextcloudAccounts(w.baseUrl(), w.connectTimeout())),
+                    config.webdav().map(NextcloudAccounts::new),
                     () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
             workers.onlyWhile(exApp::enabled);
             Optional<HttpApi.ExAppMode> exAppMode = config.target() != TargetKind.NEXTCLOUD ? Optional.empty()
@@ -149,7 +149,8 @@ public final class App implements AutoCloseable {
                     config.resumableExpiry(), workers::wake, metrics, config.resumable(), devices,
                     config.serverLimits().maxUnfinishedPerDevice());
             resumable.recover();
-            HttpApi api = new HttpApi(devices, ledger, spool, target, config.maxConcurrentUploads(), workers::wake, enrollment,
+            HttpApi api = new HttpApi(devices, ledger, spool, target, workers::health, config.maxConcurrentUploads(), workers::wake,
+                    enrollment,
                     exAppMode, metrics, admin, resumable, config.serverLimits(), clock)
                     .start(config.bind(), config.port(), config.tls());
             ResumableExpiry expiry = new ResumableExpiry(resumable);

@@ -57,10 +57,14 @@ public enum ErrorCode {
     /** The operator switched resumable uploads off ({@code SIDECAR_RESUMABLE=off}). */
     RESUMABLE_DISABLED(501),
     HOST_UNAVAILABLE(502),
+    /** The host answered a Login Flow with a URL on another origin, or not http(s): nobody is sent there. */
+    UNTRUSTED_HOST_ANSWER(502),
     SHUTTING_DOWN(503),
     APP_DISABLED(503),
     OVERLOADED(503),
     NOT_READY(503),
+    /** {@code /healthz}: a part that only a restart brings back has stopped (the delivery dispatcher, the lease keeper). */
+    NOT_LIVE(503),
     INSUFFICIENT_STORAGE(507);
 
     private final int status;

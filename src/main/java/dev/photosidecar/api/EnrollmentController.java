@@ -179,6 +179,9 @@ final class EnrollmentController {
     }
 
     private static Problem hostUnavailable(IOException e) {
+        if (e instanceof NextcloudAccounts.UntrustedAnswer) {
+            return new Problem(ErrorCode.UNTRUSTED_HOST_ANSWER, "the Nextcloud host's answer was refused: " + e.getMessage());
+        }
         return new Problem(ErrorCode.HOST_UNAVAILABLE, "the Nextcloud host did not answer as expected: " + e.getMessage());
     }
 

@@ -78,7 +78,7 @@ final class ErrorResponses {
     static java.util.Optional<Integer> retryAfter(ErrorCode code) {
         return switch (code) {
             case SHUTTING_DOWN -> java.util.Optional.of(UploadGate.RETRY_AFTER_SHUTDOWN_SECONDS);
-            case OVERLOADED, NOT_READY, TOO_MANY_UPLOADS, TOO_MANY_BYTES_IN_FLIGHT ->
+            case OVERLOADED, NOT_READY, NOT_LIVE, TOO_MANY_UPLOADS, TOO_MANY_BYTES_IN_FLIGHT ->
                     java.util.Optional.of(UploadGate.RETRY_AFTER_OVERLOADED_SECONDS);
             case TOO_MANY_UNFINISHED_UPLOADS -> java.util.Optional.of(60);
             case RATE_LIMITED -> java.util.Optional.of(1);

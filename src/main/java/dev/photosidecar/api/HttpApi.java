@@ -33,6 +33,7 @@ public final class HttpApi {
     private java.util.Optional<dev.photosidecar.config.TlsFiles> listenTls = java.util.Optional.empty();
 
     public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
+                   java.util.function.Supplier<DeliveryTarget.Health> deliveryHealth,
                    int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
                    java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
                    dev.photosidecar.api.admin.AdminRoutes admin,
@@ -49,7 +50,7 @@ public final class HttpApi {
         uploads.onPartialUploadHeaders(ietf::plainUploadRules);
         dev.photosidecar.api.resumable.TusUploads tus = new dev.photosidecar.api.resumable.TusUploads(resumable, gate, auth);
         JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
-        HealthController health = new HealthController(ledger, spool, target, gate);
+        HealthController health = new HealthController(ledger, spool, target, deliveryHealth, gate);
         EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
                 enrollment.credentials(), enrollment.clock());
         ObjectMapper mapper = new ObjectMapper();

@@ -139,6 +139,8 @@ public record UploadMetadata(
             why = "contains '/' or '\\'";
         } else if (FileNames.utf8Length(name) > FileNames.MAX_SEGMENT_BYTES) {
             why = "is longer than " + FileNames.MAX_SEGMENT_BYTES + " bytes";
+        } else if (FileNames.isTemporaryName(name)) {
+            why = "has the form of the sidecar's own temporary files (.sidecar-*.tmp)";
         } else {
             why = FileNames.characterProblem(name).orElse(null);
         }

@@ -75,7 +75,15 @@ public final class ConfigLoader {
         ServerLimits limits = serverLimits(maxUpload);
         Optional<WebDavSettings> webdav = Optional.empty();
         if (target == TargetKind.WEBDAV || target == TargetKind.NEXTCLOUD) {
-            String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, WebDavSettings::checkUrl) : null;
+            String url = values.containsKey(Setting.WEBDAV_URL) ? parse(Setting.WEBDAV_URL, v -> {
+                if (WebDavSettings.hasUserInfo(v)) {
+                    // It would travel in every log line and status page that names the host.
+                    throw new IllegalArgumentException("must not carry a user name or password; set "
+                            + Setting.WEBDAV_USER.envName() + " and " + Setting.WEBDAV_PASSWORD.envName()
+                            + " instead (or each user's own with photo-sidecar user set-password)");
+                }
+                return WebDavSettings.checkUrl(v);
+            }) : null;
             if (url != null && target == TargetKind.NEXTCLOUD && !url.contains("/remote.php/")) {
                 // A Nextcloud server's own URL: its users' files live under remote.php/dav/files/{user}/.
                 url = url + "remote.php/dav/files/{user}/";
@@ -92,6 +100,8 @@ public final class ConfigLoader {
                 problems.add(Setting.WEBDAV_USER.envName() + " and " + Setting.WEBDAV_PASSWORD.envName()
                         + " go together: set both or neither");
             }
+            Duration deadline = parse(Setting.WEBDAV_DEADLINE, v -> atLeast(Units.parseDuration(v), Duration.ofSeconds(1)));
+            Long minRate = parse(Setting.WEBDAV_MIN_RATE, v -> positive(Units.parseBytes(v)));
             Long threshold = parse(Setting.CHUNK_THRESHOLD, v -> positive(Units.parseBytes(v)));
             Long chunk = parse(Setting.CHUNK_SIZE, v -> {
                 long n = Units.parseBytes(v);
@@ -100,8 +110,10 @@ public final class ConfigLoader {
                 }
                 return n;
             });
-            if (url != null && connect != null && socket != null && threshold != null && chunk != null) {
-                webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket, threshold, chunk));
+            if (url != null && connect != null && socket != null && threshold != null && chunk != null && deadline != null
+                    && minRate != null) {
+                webdav = Optional.of(new WebDavSettings(url, user, password, connect, socket, threshold, chunk, deadline,
+                        minRate));
             }
         }
         Optional<String> publicUrl = values.containsKey(Setting.PUBLIC_URL)
@@ -253,7 +265,8 @@ public final class ConfigLoader {
         } catch (RuntimeException e) {
             String where = "environment".equals(sources.get(s)) || "default".equals(sources.get(s))
                     ? s.envName() : sources.get(s) + " (" + s.envName() + ")";
-            problems.add(where + "='" + raw + "': " + e.getMessage());
+            // A URL's password is never echoed back, not even in the refusal of that URL.
+            problems.add(where + "='" + (raw == null ? null : WebDavSettings.withoutUserInfo(raw)) + "': " + e.getMessage());
             return null;
         }
     }

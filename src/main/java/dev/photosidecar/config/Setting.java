@@ -18,6 +18,9 @@ public enum Setting {
     WEBDAV_PASSWORD("webdav_password", null, "that account's password"),
     WEBDAV_CONNECT_TIMEOUT("webdav_connect_timeout", "10s", "how long to wait for a connection to the host"),
     WEBDAV_TIMEOUT("webdav_timeout", "60s", "how long the host may stay silent during a request"),
+    WEBDAV_DEADLINE("webdav_deadline", "5m", "the longest a delivery attempt or any other exchange with the host may take,"
+            + " plus its file's length at webdav_min_rate"),
+    WEBDAV_MIN_RATE("webdav_min_rate", "64KiB", "the slowest transfer (bytes per second) a file's deadline allows for"),
     CHUNK_THRESHOLD("chunk_threshold", "64MiB", "Nextcloud: files larger than this go up in chunks"),
     CHUNK_SIZE("chunk_size", "16MiB", "Nextcloud: the size of one chunk (5 MiB at least)"),
     SECRET_KEY("secret_key", null, "key for credentials at rest (else a 0600 file in the data folder)"),

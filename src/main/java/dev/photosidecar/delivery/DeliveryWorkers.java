@@ -65,6 +65,11 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final Thread dispatcher;
     private volatile boolean running;
     private volatile boolean stopping;
+    /** What stopped the dispatcher thread, if something did: only a restart brings it back. */
+    private volatile Throwable dispatcherDied;
+    private volatile java.util.concurrent.ScheduledFuture<?> leaseKeeper;
+    /** Jobs whose worker died and whose lease could not be handed back then: the lease keeper hands them back. */
+    private final java.util.Set<String> stranded = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public DeliveryWorkers(JobLedger ledger, DeviceRegistry devices, Spool spool, DeliveryTarget target,
                            PathTemplate template, ZoneId zone, RetryPolicy retryPolicy, Clock clock,
@@ -87,6 +92,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(workerCount, r -> daemon(r, "delivery-" + n.incrementAndGet()));
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lease-keeper"));
         this.dispatcher = daemon(this::dispatchLoop, "delivery-dispatcher");
+        dispatcher.setUncaughtExceptionHandler((t, e) -> dispatcherDied = e);
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -98,7 +104,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     public void start() {
         running = true;
         long renewEvery = Math.max(1000, lease.toMillis() / 3);
-        housekeeper.scheduleWithFixedDelay(this::keepLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+        leaseKeeper = housekeeper.scheduleWithFixedDelay(this::keepLeases, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
         dispatcher.start();
         log.info("Delivery: {} workers to the {} target, lease {}s", workerCount, target.name(), lease.toSeconds());
     }
@@ -127,23 +133,26 @@ public final class DeliveryWorkers implements AutoCloseable {
                 }
                 int free = freeWorkers.availablePermits();
                 List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease, userPauses.pausedUsers());
-                for (Job job : claimed) {
+                for (int i = 0; i < claimed.size(); i++) {
+                    Job job = claimed.get(i);
                     JobLog.transition(job, JobState.PENDING, JobState.DELIVERING, "attempt " + job.attempts());
                     freeWorkers.acquireUninterruptibly();
-                    workers.execute(() -> {
-                        try {
-                            deliver(job);
-                        } finally {
-                            freeWorkers.release();
-                            wake();
-                        }
-                    });
+                    try {
+                        workers.execute(() -> run(job));
+                    } catch (Throwable e) {
+                        // No worker took them (no thread could be made): they go back unspent, not leased forever.
+                        freeWorkers.release();
+                        claimed.subList(i, claimed.size()).forEach(j -> strand(j, e));
+                        throw e;
+                    }
                 }
                 if (!claimed.isEmpty() && claimed.size() == free) {
                     continue; // there may be more due; claim again as soon as a worker frees up
                 }
                 waitForWork(seen, free == 0 ? IDLE_POLL : untilNextDue());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // An Error too (an OutOfMemoryError in a claim): the dispatcher is the one thread that hands out
+                // work, so it carries on. Should this very handler fail, the thread ends and health() says so.
                 if (!running) {
                     break;
                 }
@@ -151,6 +160,58 @@ public final class DeliveryWorkers implements AutoCloseable {
                 waitForWork(seen, Duration.ofSeconds(1));
             }
         }
+    }
+
+    /** One job on a worker thread. Whatever it throws, the worker frees up and the job does not stay leased. */
+    private void run(Job job) {
+        try {
+            deliver(job);
+        } catch (Throwable e) {
+            // deliver() handles every Exception; this is an Error (OutOfMemoryError, StackOverflowError, a broken
+            // class). The attempt counts, like one that killed the process, so a job that keeps doing it ends.
+            try {
+                log.error("Delivery of job {} stopped with {}; it is retried later", job.id(), e.toString(), e);
+                onFailure(job, FailureKind.RETRYABLE, "INTERNAL_ERROR: the delivery stopped with " + e, e, Optional.empty());
+            } catch (Throwable again) {
+                strand(job, e);
+            }
+        } finally {
+            freeWorkers.release();
+            wake();
+        }
+    }
+
+    /** A job whose outcome could not be recorded: the lease keeper hands it back (or its lease runs out). */
+    private void strand(Job job, Throwable why) {
+        stranded.add(job.id());
+        try {
+            log.error("Job {} could not be handed to a worker or its outcome recorded ({}); it is handed back", job.id(),
+                    why.toString());
+        } catch (Throwable ignored) {
+            // logging is best effort here
+        }
+    }
+
+    /**
+     * Whether deliveries can go on without a restart: the dispatcher and the lease keeper are alive. Failing
+     * here is what {@code /healthz} and {@code /readyz} report as a 503.
+     */
+    public DeliveryTarget.Health health() {
+        Throwable died = dispatcherDied;
+        if (running && !dispatcher.isAlive()) {
+            return new DeliveryTarget.Health(false, "the delivery dispatcher stopped"
+                    + (died == null ? "" : " (" + died + ")") + "; nothing is delivered until the sidecar restarts");
+        }
+        java.util.concurrent.ScheduledFuture<?> keeper = leaseKeeper;
+        if (running && keeper != null && keeper.isDone()) {
+            return new DeliveryTarget.Health(false, "the lease keeper stopped; nothing is delivered safely until the sidecar"
+                    + " restarts");
+        }
+        if (!running) {
+            return new DeliveryTarget.Health(true, stopping ? "stopping" : "not started yet");
+        }
+        return new DeliveryTarget.Health(true, (workerCount - freeWorkers.availablePermits()) + " of " + workerCount
+                + " workers busy" + (stranded.isEmpty() ? "" : ", " + stranded.size() + " job(s) to hand back"));
     }
 
     /** While the host is paused: probe it when due; true once it answers again. */
@@ -283,7 +344,10 @@ public final class DeliveryWorkers implements AutoCloseable {
             return;
         }
         Duration backoff = retryPolicy.delay(job.attempts(), random.getAsDouble());
-        Instant next = now.plus(retryAfter.filter(r -> r.compareTo(backoff) > 0).orElse(backoff));
+        // A host may ask for a longer wait than the backoff, never for one longer than the longest backoff.
+        Duration wait = retryAfter.filter(r -> r.compareTo(backoff) > 0)
+                .map(r -> r.compareTo(retryPolicy.maxDelay()) > 0 ? retryPolicy.maxDelay() : r).orElse(backoff);
+        Instant next = now.plus(wait);
         if (ledger.reschedule(job.id(), owner, next, reason)) {
             JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "attempt " + job.attempts() + " of "
                     + retryPolicy.maxAttempts() + " failed, next at " + next + ": " + reason);
@@ -307,13 +371,21 @@ public final class DeliveryWorkers implements AutoCloseable {
 
     private void keepLeases() {
         try {
+            for (String id : List.copyOf(stranded)) {
+                ledger.handBack(Optional.of(id), owner, clock.instant(), Optional.of("INTERNAL_ERROR: its delivery stopped"
+                        + " before its outcome was recorded"));
+                stranded.remove(id);
+                wake();
+            }
             ledger.renewLeases(owner, lease);
             int returned = ledger.returnExpiredLeases();
             if (returned > 0) {
                 log.warn("Returned {} job(s) whose delivery lease ran out to pending", returned);
                 wake();
             }
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Never let it end: a scheduled task that throws is silently never run again, and every lease would
+            // then run out under running deliveries.
             log.error("Could not renew delivery leases", e);
         }
     }

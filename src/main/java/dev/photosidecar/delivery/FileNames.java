@@ -92,6 +92,20 @@ public final class FileNames {
         return baseName(name) + " (" + n + ")" + (ext.isEmpty() ? "" : "." + ext);
     }
 
+    /** The hidden name a file is written under before it gets its own: {@code .sidecar-{id}.tmp}. */
+    public static String temporaryName(String id) {
+        return ".sidecar-" + id + ".tmp";
+    }
+
+    /**
+     * Whether {@code name} has the form of the sidecar's temporary names. No upload may have it: the sidecar
+     * removes and replaces such files on the host as its own.
+     */
+    public static boolean isTemporaryName(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.startsWith(".sidecar-") && n.endsWith(".tmp");
+    }
+
     public static int utf8Length(String s) {
         return s.getBytes(StandardCharsets.UTF_8).length;
     }

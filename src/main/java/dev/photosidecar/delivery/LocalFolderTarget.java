@@ -62,7 +62,7 @@ public final class LocalFolderTarget implements DeliveryTarget {
             throw new DeliveryFailure(FailureKind.PERMANENT, "the path template leads outside the user's folder");
         }
         Path folder = destination.getParent();
-        Path temp = folder.resolve(".sidecar-" + job.id() + ".tmp");
+        Path temp = folder.resolve(FileNames.temporaryName(job.id()));
         try {
             createFoldersDurably(folder);
             copyVerified(request.spoolFile(), temp, job);

@@ -94,7 +94,9 @@ final class WebDavChecks {
         }
         if (s >= 300 && s < 400) {
             return CheckResult.fail("credentials", account.who() + ": the host redirects " + account.folderUrl() + " to "
-                    + r.header("Location").orElse("(nowhere)"), "set SIDECAR_WEBDAV_URL to the address it redirects to");
+                    // The host's Location may carry user info; doctor's output never does.
+                    + r.header("Location").map(dev.photosidecar.config.WebDavSettings::withoutUserInfo).orElse("(nowhere)"),
+                    "set SIDECAR_WEBDAV_URL to the address it redirects to");
         }
         return CheckResult.fail("credentials", account.who() + ": PROPFIND " + account.folderUrl() + " answered HTTP " + s,
                 s == 503 ? "wait for the host's maintenance to end" : "check SIDECAR_WEBDAV_URL and the host's WebDAV setup");

@@ -143,8 +143,10 @@ final class ChunkedUpload {
         });
         try {
             List<Future<DavReply>> sent = new ArrayList<>();
+            // The chunks share the attempt's deadline, on whichever thread they go up.
+            Deadline attempt = Deadline.currentOrNull();
             for (int n : missing) {
-                sent.add(pool.submit(() -> {
+                java.util.concurrent.Callable<DavReply> chunk = () -> {
                     DavReply r = dav.putRegion(folder + ChunkPlan.name(n),
                             new FileRegionEntity(file, plan.offset(n), plan.length(n), "application/octet-stream"),
                             Map.of("Destination", destination, "OC-Total-Length", String.valueOf(job.size())));
@@ -155,7 +157,8 @@ final class ChunkedUpload {
                         }
                     }
                     return r;
-                }));
+                };
+                sent.add(pool.submit(attempt == null ? chunk : attempt.bind(chunk)));
             }
             for (int i = 0; i < sent.size(); i++) {
                 DavReply r = sent.get(i).get();

@@ -26,13 +26,18 @@ final class HostDetector {
 
     private final String serverRoot;
     private final Supplier<WebDavClient> client;
+    private final Duration deadline;
     private final LoadingCache<String, HostFacts> facts;
     private volatile HostFacts last;
 
-    /** @param serverRoot the host's root URL ending in '/', where status.php lives */
-    HostDetector(String serverRoot, Supplier<WebDavClient> client, Clock clock) {
+    /**
+     * @param serverRoot the host's root URL ending in '/', where status.php lives
+     * @param deadline   how long one detection (both requests) may take
+     */
+    HostDetector(String serverRoot, Supplier<WebDavClient> client, Duration deadline, Clock clock) {
         this.serverRoot = serverRoot;
         this.client = client;
+        this.deadline = deadline;
         Ticker ticker = () -> clock.millis() * 1_000_000L;
         this.facts = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(REFRESH).build(k -> detect());
     }
@@ -51,13 +56,21 @@ final class HostDetector {
         facts.invalidateAll();
     }
 
+    /**
+     * Runs under a deadline of its own, whoever asks (a delivery whose attempt budget must not be spent on it,
+     * or a 503 that makes it look again).
+     */
     private HostFacts detect() {
         HostFacts found = HostFacts.genericWebDav();
         try {
-            JsonNode status = getJson("status.php");
-            if (HostFacts.looksLikeNextcloud(status)) {
-                found = HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"));
-            }
+            found = Deadline.after(deadline, Deadline.format(deadline) + " (SIDECAR_WEBDAV_DEADLINE)").within(() -> {
+                JsonNode status = getJson("status.php");
+                return HostFacts.looksLikeNextcloud(status)
+                        ? HostFacts.fromNextcloud(status, getJson("ocs/v2.php/cloud/capabilities?format=json"))
+                        : HostFacts.genericWebDav();
+            });
+        } catch (HostExchange.AnswerTooLarge | Deadline.Exceeded | HostExchange.Redirected e) {
+            log.warn("Host detection at {} failed: {}", serverRoot, e.getMessage());
         } catch (IOException | RuntimeException e) {
             log.debug("Host detection at {} failed: {}", serverRoot, e.toString());
         }
@@ -70,18 +83,26 @@ final class HostDetector {
         return found;
     }
 
+    /**
+     * The JSON the host answers at {@code path}, or null when it answers anything else. The answer is read up to
+     * {@link HostExchange#SMALL_ANSWER} within the request's deadline: a host that sends more, or takes longer,
+     * fails the detection (and the host counts as generic WebDAV until the next one) instead of filling the heap
+     * or holding the caller.
+     */
     private JsonNode getJson(String path) throws IOException {
         HttpGet get = new HttpGet(serverRoot + path);
         get.setHeader("OCS-APIRequest", "true");
         get.setHeader("Accept", "application/json");
-        return client.get().send(get, r -> {
+        return client.get().send(get, HostExchange.SMALL_ANSWER, r -> {
             try (InputStream in = r.getEntity() == null ? null : r.getEntity().getContent()) {
                 if (r.getStatusLine().getStatusCode() != 200 || in == null) {
                     return null;
                 }
                 try {
-                    return JSON.readTree(in.readNBytes(1 << 20));
-                } catch (IOException notJson) {
+                    return JSON.readTree(in);
+                } catch (HostExchange.AnswerTooLarge tooLarge) {
+                    throw tooLarge;
+                } catch (com.fasterxml.jackson.core.JacksonException notJson) {
                     return null;
                 }
             }

@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,12 +21,6 @@ import org.apache.http.entity.HttpEntityWrapper;
  * timeout.
  */
 final class StalledBodyGuard extends HttpEntityWrapper {
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "webdav-body-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final HttpRequestBase request;
     private final Duration limit;
 
@@ -48,7 +40,7 @@ final class StalledBodyGuard extends HttpEntityWrapper {
         AtomicLong lastProgress = new AtomicLong(System.nanoTime());
         AtomicBoolean gaveUp = new AtomicBoolean();
         long period = Math.max(10, limit.toMillis() / 4);
-        ScheduledFuture<?> check = WATCHDOG.scheduleWithFixedDelay(() -> {
+        ScheduledFuture<?> check = Deadline.WATCHDOG.scheduleWithFixedDelay(() -> {
             if (System.nanoTime() - lastProgress.get() > limit.toNanos() && gaveUp.compareAndSet(false, true)) {
                 request.abort(); // closes the connection: the blocked write fails at once
             }

@@ -3,6 +3,7 @@ package dev.photosidecar.delivery.webdav;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.sardine.DavResource;
+import com.github.sardine.impl.SardineException;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.WebDavSettings;
 import dev.photosidecar.delivery.Delivered;
@@ -15,22 +16,19 @@ import dev.photosidecar.jobs.ChunkProgress;
 import dev.photosidecar.jobs.CredentialStore;
 import dev.photosidecar.jobs.Credentials;
 import dev.photosidecar.jobs.Job;
-import dev.photosidecar.spool.Sha256;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.MalformedURLException;
-import java.net.URI;
 import java.net.URL;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.http.client.config.RequestConfig;
-import org.apache.http.client.methods.HttpOptions;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Delivers to a WebDAV host through Sardine. Each file goes up under a hidden temporary name in its
@@ -42,6 +40,7 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
  * makes us forget and create again.
  */
 public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WebDavTarget.class);
     private static final int MAX_COPIES = 10_000;
 
     private final WebDavSettings settings;
@@ -49,6 +48,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
     private final Clock clock;
     private final PoolingHttpClientConnectionManager pool;
     private final RequestConfig requests;
+    private final HostOrigin origin;
+    private final HealthProbe probe;
     private final Cache<String, Boolean> knownFolders = Caffeine.newBuilder()
             .maximumSize(20_000).expireAfterWrite(Duration.ofHours(1)).build();
     private final Cache<Credentials, WebDavClient> clients = Caffeine.newBuilder().maximumSize(1_000).build();
@@ -89,7 +90,9 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 .setExpectContinueEnabled(false)
                 .build();
         this.sharedAccount = settings.user().map(u -> new Credentials(u, settings.password().orElse("")));
-        this.detector = new HostDetector(serverRoot, this::probeClient, clock);
+        this.origin = HostOrigin.of(settings.baseUrl());
+        this.detector = new HostDetector(serverRoot, this::probeClient, settings.deadline(), clock);
+        this.probe = new HealthProbe(settings, origin);
     }
 
     /** What the host is (Nextcloud or generic WebDAV) and what it supports; cached, refreshed now and then. */
@@ -103,8 +106,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             return clients.get(new Credentials("exapp:", id.get().secret()), k -> appApiClient(id.get(), ""));
         }
         Credentials key = sharedAccount.orElse(new Credentials("", ""));
-        return clients.get(key, k -> new WebDavClient(builder(), sharedAccount.map(Credentials::login),
-                sharedAccount.map(Credentials::password), rootUrl("_"), settings.socketTimeout()));
+        return clients.get(key, k -> client(builder(), sharedAccount, rootUrl("_")));
     }
 
     @Override
@@ -112,24 +114,36 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         return "webdav";
     }
 
+    /**
+     * Delivers within one {@link Deadline} for the whole attempt: {@code webdav_deadline} plus the file's length
+     * at {@code webdav_min_rate}. Every request of the attempt shares it, so a host that trickles its answers
+     * holds a worker no longer than that, however many requests it stretches.
+     */
     @Override
     public Delivered deliver(DeliveryRequest request) throws DeliveryFailure {
+        HostFacts host = detector.facts(); // cached; when it asks the host, it does so under a deadline of its own
+        return Deadline.forTransfer(settings.deadline(), request.job().size(), settings.minRate())
+                .within(() -> deliverWithinDeadline(request, host));
+    }
+
+    private Delivered deliverWithinDeadline(DeliveryRequest request, HostFacts host) throws DeliveryFailure {
         Job job = request.job();
         String user = job.userId();
         WebDavClient dav = clientFor(user);
         String root = DavPaths.userRoot(settings.baseUrl(), user);
         String folder = DavPaths.folder(root, request.folders());
-        String temp = DavPaths.file(folder, ".sidecar-" + job.id() + ".tmp");
+        String temp = DavPaths.file(folder, FileNames.temporaryName(job.id()));
         String what = "PUT " + request.fileName();
-        boolean tempMayExist = false;
-        HostFacts host = detector.facts();
-        Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
+        // The temporary file this attempt may have created on the host: removed if the attempt fails.
+        String ours = null;
         try {
+            Map<String, String> extras = host.nextcloud() ? NextcloudHeaders.forUpload(job) : Map.of();
             ensureFolders(dav, root, request.folders(), user);
             DavReply put;
+            boolean verifiedBytes = false;
             if (host.nextcloud() && host.chunkingV2() && job.size() > Math.min(settings.chunkThreshold(), host.maxChunkBytes())) {
                 what = "chunked upload of " + request.fileName();
-                tempMayExist = true;
+                ours = temp;
                 put = new ChunkedUpload(dav, ChunkedUpload.uploadsRoot(serverRoot, user), chunkProgress, clock)
                         .send(job, request.spoolFile(), temp, settings.chunkSize(), host.maxChunkBytes(), host.maxParallel(),
                                 NextcloudHeaders.forAssembly(job), user);
@@ -137,20 +151,40 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 // From the moment the PUT goes out the host may hold the temporary file, even when its answer
                 // never arrives (a timeout, a reset): clean it up on every failure from here on, or a job that
                 // then fails for good leaves it on the host forever.
-                tempMayExist = true;
-                put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
+                ours = temp;
+                put = putTemporary(dav, temp, request, extras);
                 if (put.status() == 404 || put.status() == 409) {
                     // Our idea of the folders was stale: someone removed one. Forget, create again, retry once.
                     forgetFolders(folder);
                     ensureFolders(dav, root, request.folders(), user);
-                    put = dav.putFile(temp, request.spoolFile(), job.contentType(), extras);
+                    put = putTemporary(dav, temp, request, extras);
+                }
+                if (put.status() == 412) {
+                    // The name is taken, and If-None-Match kept the host from replacing it. Only this job uses it
+                    // (no upload may be named .sidecar-*.tmp), so it is this job's own earlier PUT: a crash or a lost
+                    // answer after it landed. If it holds the job's bytes it is used as it is; anything else there
+                    // (an upload the host cut short, or a file that is not ours) is left alone, and this attempt
+                    // uploads under a name of its own.
+                    ours = null;
+                    if (sameContent(dav, temp, job)) {
+                        ours = temp;
+                        verifiedBytes = true;
+                        put = new DavReply(201, "reused", Optional.empty(), Optional.empty(), Optional.empty(),
+                                Optional.empty(), false);
+                    } else {
+                        log.warn("Job {}: {} already exists on the host with other bytes; left alone, uploading under "
+                                + "another name", job.id(), FileNames.temporaryName(job.id()));
+                        temp = DavPaths.file(folder, FileNames.temporaryName(job.id() + "-"
+                                + java.util.UUID.randomUUID().toString().substring(0, 8)));
+                        ours = temp;
+                        put = putTemporary(dav, temp, request, extras);
+                    }
                 }
             }
             if (!put.isSuccess()) {
-                throw failure(put, user, what);
+                throw failure(put, dav, temp, root, user, what);
             }
-            tempMayExist = true;
-            if (host.nextcloud()) {
+            if (host.nextcloud() && !verifiedBytes) {
                 checkHostHash(dav, temp, put, job);
             }
             Optional<String> fileId = put.fileId();
@@ -160,7 +194,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 what = "MOVE to " + name;
                 DavReply move = dav.moveNoOverwrite(temp, target);
                 if (move.isSuccess()) {
-                    tempMayExist = false;
+                    ours = null;
                     return withFileId(verified(dav, target, request.folders(), name, job, false, put.etag()), fileId);
                 }
                 if (move.status() == 412) {
@@ -169,17 +203,49 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                     }
                     continue;
                 }
-                throw failure(move, user, what);
+                throw failure(move, dav, target, root, user, what);
             }
             throw new DeliveryFailure(FailureKind.PERMANENT, "more than " + MAX_COPIES + " different files are named "
                     + request.fileName());
+        } catch (SardineException e) {
+            if (e.getStatusCode() < 300) {
+                // An answer that is no valid WebDAV (a 207 that does not parse), not a refusal.
+                throw WebDavFailures.forException(e, what, this::hostAnswers);
+            }
+            // A PROPFIND or read-back the host refused: judged like any other answer.
+            try {
+                throw judge(e.getStatusCode(), e.getResponsePhrase(), Optional.empty(), false, dav, null, root, user, what);
+            } catch (IOException probe) {
+                throw WebDavFailures.forException(probe, what, this::hostAnswers);
+            }
         } catch (IOException e) {
             throw WebDavFailures.forException(e, what, this::hostAnswers);
         } finally {
-            if (tempMayExist) {
-                dav.deleteQuietly(temp);
+            if (ours != null) {
+                removeQuietly(dav, ours);
             }
         }
+    }
+
+    /** The upload to the hidden name, which must not replace a file already there ({@code If-None-Match: *}). */
+    private static DavReply putTemporary(WebDavClient dav, String temp, DeliveryRequest request, Map<String, String> extras)
+            throws IOException {
+        Map<String, String> headers = new java.util.HashMap<>(extras);
+        // lighttpd, Apache mod_dav_fs, sabre/dav (and so Nextcloud) all answer 412 when the name exists.
+        headers.put("If-None-Match", "*");
+        return dav.putFile(temp, request.spoolFile(), request.job().contentType(), headers);
+    }
+
+    /**
+     * The clean-up after a failed attempt gets a deadline of its own (the attempt's may be what ran out), as
+     * short as one quiet stretch of the host may be.
+     */
+    private void removeQuietly(WebDavClient dav, String url) {
+        Duration limit = settings.socketTimeout().compareTo(settings.deadline()) < 0 ? settings.socketTimeout() : settings.deadline();
+        Deadline.after(limit, Deadline.format(limit) + " (the clean-up's share, SIDECAR_WEBDAV_TIMEOUT)").within(() -> {
+            dav.deleteQuietly(url);
+            return null;
+        });
     }
 
     /**
@@ -255,15 +321,8 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         if (there.isEmpty() || there.get().getContentLength() == null || there.get().getContentLength() != job.size()) {
             return false;
         }
-        MessageDigest md = Sha256.newDigest();
-        byte[] buf = new byte[64 * 1024];
-        try (InputStream in = dav.open(url)) {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return Sha256.hex(md.digest()).equals(job.sha256());
+        // Never more than the job's own size is read: a host that answers with more is not holding this file.
+        return dav.sha256(url, job.size()).map(job.sha256()::equals).orElse(false);
     }
 
     private void ensureFolders(WebDavClient dav, String root, List<String> folders, String user)
@@ -275,7 +334,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             // A parent is missing: perhaps the user's root itself (a fresh account folder). Create it, then again.
             DavReply rootReply = dav.mkcol(root);
             if (!rootReply.isSuccess() && rootReply.status() != 405 && !madeMeanwhile(dav, root, rootReply)) {
-                throw failure(rootReply, user, "MKCOL " + root);
+                throw failure(rootReply, dav, root, root, user, "MKCOL " + root);
             }
             forgetFolders(root);
         }
@@ -298,7 +357,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 forgetFolders(url);
                 return false;
             } else {
-                throw failure(r, user, "MKCOL " + f);
+                throw failure(r, dav, url, root, user, "MKCOL " + f);
             }
         }
         return true;
@@ -327,16 +386,42 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         knownFolders.asMap().keySet().removeIf(url::startsWith);
     }
 
-    private DeliveryFailure failure(DavReply r, String user, String what) {
-        if (r.status() == 503) {
+    private DeliveryFailure failure(DavReply r, WebDavClient dav, String url, String root, String user, String what)
+            throws IOException {
+        return judge(r.status(), r.reason(), r.retryAfter(), r.maintenance(), dav, url, root, user, what);
+    }
+
+    /**
+     * What a refusal means. A 403 counts against the account (and pauses the user) only when it is the user's
+     * root that is refused, or the root refuses too; a 403 on one path is that path's (Apache's stock refusal of
+     * ".ht*" names, a read-only folder) and only its job waits.
+     *
+     * @param url the URL the refused request named, or null when unknown (a PROPFIND inside Sardine)
+     */
+    private DeliveryFailure judge(int status, String phrase, Optional<String> retryAfter, boolean maintenance,
+                                  WebDavClient dav, String url, String root, String user, String what) throws IOException {
+        if (status == 403 && !root.equals(url) && !accountRefused(dav, root)) {
+            return WebDavFailures.forbiddenPath(phrase, user, what);
+        }
+        if (status == 503) {
             // Nextcloud 32 answers WebDAV calls in maintenance with a bare 503; status.php says why.
             detector.refresh();
         }
-        if (r.status() == 503 && (r.maintenance() || detector.facts().maintenance())) {
+        if (status == 503 && (maintenance || detector.facts().maintenance())) {
             return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_MAINTENANCE: Nextcloud is in maintenance mode ("
-                    + what + ")", null, WebDavFailures.parseRetryAfter(r.retryAfter().orElse(""), clock));
+                    + what + ")", null, WebDavFailures.parseRetryAfter(retryAfter.orElse(""), clock));
         }
-        return WebDavFailures.forStatus(r.status(), r.reason(), r.retryAfter(), user, what, clock);
+        return WebDavFailures.forStatus(status, phrase, retryAfter, user, what, clock);
+    }
+
+    /** Whether the host refuses the user's own root (401 or 403 to a PROPFIND of it): the account, not a path. */
+    private static boolean accountRefused(WebDavClient dav, String root) throws IOException {
+        try {
+            dav.stat(root);
+            return false;
+        } catch (SardineException e) {
+            return e.getStatusCode() == 401 || e.getStatusCode() == 403;
+        }
     }
 
     private WebDavClient clientFor(String user) throws DeliveryFailure {
@@ -352,26 +437,25 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
             throw new DeliveryFailure(FailureKind.USER_BLOCKED, "CREDENTIALS_UNREADABLE: " + e.getMessage());
         }
         Credentials key = creds.orElse(new Credentials("", ""));
-        return clients.get(key, k -> new WebDavClient(builder(), creds.map(Credentials::login),
-                creds.map(Credentials::password), rootUrl(user), settings.socketTimeout()));
+        return clients.get(key, k -> client(builder(), creds, rootUrl(user)));
     }
 
     private WebDavClient appApiClient(ExAppIdentity identity, String user) {
         List<org.apache.http.Header> headers = AppApiHeaders.forUser(identity, user).entrySet().stream()
                 .map(e -> (org.apache.http.Header) new org.apache.http.message.BasicHeader(e.getKey(), e.getValue())).toList();
-        return new WebDavClient(builder().setDefaultHeaders(headers), Optional.empty(), Optional.empty(), rootUrl(user),
-                settings.socketTimeout());
+        // Default headers go with every request of this client, and the client reaches no origin but the host's.
+        return client(builder().setDefaultHeaders(headers), Optional.empty(), rootUrl(user));
+    }
+
+    private WebDavClient client(HttpClientBuilder builder, Optional<Credentials> creds, URL root) {
+        return new WebDavClient(builder, creds.map(Credentials::login), creds.map(Credentials::password), root,
+                settings.socketTimeout(), settings.deadline());
     }
 
     private HttpClientBuilder builder() {
-        return HttpClientBuilder.create()
+        return origin.clientBuilder(requests)
                 .setConnectionManager(pool)
-                .setConnectionManagerShared(true)
-                .setDefaultRequestConfig(requests)
-                .disableContentCompression()
-                // No cookies: every request authenticates on its own, and no session is shared between users.
-                .disableCookieManagement()
-                .setUserAgent("photo-sidecar");
+                .setConnectionManagerShared(true);
     }
 
     private URL rootUrl(String user) {
@@ -387,21 +471,10 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
         return health().ok();
     }
 
+    /** {@link HealthProbe}: quick, and on connections of its own. */
     @Override
     public Health health() {
-        URI base = URI.create(settings.baseUrl().replace("{user}", "_"));
-        String probe = base.getScheme() + "://" + base.getRawAuthority() + "/";
-        try {
-            WebDavClient anonymous = clients.get(new Credentials("", ""), k -> new WebDavClient(builder(),
-                    Optional.empty(), Optional.empty(), rootUrl("_"), settings.socketTimeout()));
-            DavReply r = anonymous.call(new HttpOptions(probe));
-            if (r.status() == 503 || r.maintenance()) {
-                return new Health(false, settings.baseUrl() + " answers 503 (maintenance or overload)");
-            }
-            return new Health(true, settings.baseUrl());
-        } catch (IOException e) {
-            return new Health(false, settings.baseUrl() + " does not answer (" + e.getClass().getSimpleName() + ")");
-        }
+        return probe.check();
     }
 
     @Override
@@ -413,6 +486,7 @@ public final class WebDavTarget implements DeliveryTarget, AutoCloseable {
                 // closing
             }
         });
+        probe.close();
         pool.shutdown();
     }
 

@@ -85,4 +85,46 @@ class WebDavFailuresTest {
         assertThat(WebDavFailures.forException(new SocketTimeoutException("Read timed out"), "PUT a.jpg", () -> true)
                 .getMessage()).startsWith("TIMEOUT:");
     }
+    @ParameterizedTest(name = "Retry-After: {0}")
+    @CsvSource({"9223372036854775807", "99999999999999999999999999999999999999", "86401", "'Fri, 31 Dec 9999 23:59:59 GMT'"})
+    void anAbsurdRetryAfterIsClampedToADay(String value) {
+        assertThat(WebDavFailures.parseRetryAfter(value, CLOCK)).contains(Duration.ofHours(24));
+        assertThat(WebDavFailures.forStatus(423, "Locked", Optional.of(value), "a", "PUT x", CLOCK).retryAfter())
+                .contains(WebDavFailures.MAX_HOST_DELAY);
+    }
+
+    @Test
+    void aRetryAfterInThePastIsNoWait() {
+        assertThat(WebDavFailures.parseRetryAfter("Thu, 01 Jan 1970 00:00:00 GMT", CLOCK)).contains(Duration.ZERO);
+        assertThat(WebDavFailures.parseRetryAfter("0", CLOCK)).contains(Duration.ZERO);
+        assertThat(WebDavFailures.parseRetryAfter("-5", CLOCK)).isEmpty();
+    }
+
+    @Test
+    void aHostThatRedirectsSendsTooMuchOrTakesTooLongFailsThatJobWithTheBound() {
+        DeliveryFailure redirected = WebDavFailures.forException(new HostExchange.Redirected(302, "the host answered 302 to GET /a"),
+                "PUT a.jpg", () -> false);
+        assertThat(redirected.kind()).isEqualTo(FailureKind.RETRYABLE);
+        assertThat(redirected.getMessage()).isEqualTo("REDIRECTED: the host answered 302 to GET /a");
+        DeliveryFailure large = WebDavFailures.forException(new HostExchange.AnswerTooLarge("the host's answer to PROPFIND /a is"
+                + " larger than 1.0 MiB, the most the sidecar reads for it"), "MOVE to a.jpg", () -> false);
+        assertThat(large.kind()).isEqualTo(FailureKind.RETRYABLE);
+        assertThat(large.getMessage()).startsWith("ANSWER_TOO_LARGE: MOVE to a.jpg failed: the host's answer").contains("1.0 MiB");
+        Deadline passed = Deadline.after(Duration.ZERO, "2s (SIDECAR_WEBDAV_DEADLINE)");
+        DeliveryFailure slow = WebDavFailures.forException(passed.exceeded("MOVE /a", null), "MOVE to a.jpg", () -> true);
+        assertThat(slow.kind()).isEqualTo(FailureKind.RETRYABLE);
+        assertThat(slow.getMessage()).isEqualTo("DEADLINE: MOVE to a.jpg failed: the host took longer than 2s"
+                + " (SIDECAR_WEBDAV_DEADLINE) for MOVE /a");
+        // A host that no longer answers at all is an outage, whatever cut the request.
+        assertThat(WebDavFailures.forException(passed.exceeded("MOVE /a", null), "MOVE to a.jpg", () -> false).kind())
+                .isEqualTo(FailureKind.HOST_UNAVAILABLE);
+    }
+
+    @Test
+    void aRefusedPathIsThatJobsNotTheUsers() {
+        DeliveryFailure f = WebDavFailures.forbiddenPath("Forbidden", "alice", "MOVE to .htaccess");
+        assertThat(f.kind()).isEqualTo(FailureKind.RETRYABLE);
+        assertThat(f.getMessage()).startsWith("FORBIDDEN: the host answered 403 Forbidden to MOVE to .htaccess but accepts user"
+                + " alice's account");
+    }
 }
