@@ -79,7 +79,7 @@ class WorkerErrorsTest {
         JobLedger ledger = new JobLedger(jdbi, clock);
         DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
         Device phone = devices.add("alice", "phone").device();
-        Spool spool = new Spool(dir.resolve("spool"), 0, 1L << 30);
+        Spool spool = new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, clock);
         Doomed target = new Doomed(dir.resolve("library"));
         DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, PathTemplate.parse("{filename}"),
                 ZoneOffset.UTC, RetryPolicy.of(2, Duration.ofSeconds(15), Duration.ofMinutes(1)), clock, 2,
