@@ -1,8 +1,8 @@
 package dev.photosidecar.cli;
 
 import dev.photosidecar.App;
-import dev.photosidecar.jobs.LedgerGap;
-import dev.photosidecar.jobs.SecretKeyGap;
+import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.ledger.SecretKeyGap;
 import picocli.CommandLine.Option;
 
 /**

@@ -3,9 +3,9 @@ package dev.photosidecar.cli;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
-import dev.photosidecar.jobs.Database;
-import dev.photosidecar.jobs.LedgerGap;
-import dev.photosidecar.jobs.SecretKeyGap;
+import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.ledger.SecretKeyGap;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
@@ -47,13 +47,13 @@ public final class ConfigOption {
     }
 
     /** The stored credentials, refusing (as serve does) to make a new key beside passwords sealed with a missing one. */
-    dev.photosidecar.jobs.CredentialStore openCredentials() {
+    dev.photosidecar.ledger.CredentialStore openCredentials() {
         SidecarConfig config = load();
         Jdbi ledger = openLedger(config);
         SecretKeyGap.problem(ledger, config.secretKey(), config.dataDir()).ifPresent(gap -> {
             throw ConfigException.unusable(gap.line());
         });
-        return new dev.photosidecar.jobs.CredentialStore(ledger,
+        return new dev.photosidecar.ledger.CredentialStore(ledger,
                 dev.photosidecar.config.SecretBox.load(config.secretKey(), config.dataDir()), java.time.Clock.systemUTC());
     }
 

@@ -1,8 +1,8 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.jobs.Device;
-import dev.photosidecar.jobs.DeviceRegistry;
-import dev.photosidecar.jobs.EnrolledDevice;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.EnrolledDevice;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.jobs.Job;
-import dev.photosidecar.jobs.JobLedger;
-import dev.photosidecar.jobs.JobState;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.JobState;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.LinkedHashMap;

@@ -1,10 +1,10 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.cli.push.ProgressDisplay;
-import dev.photosidecar.cli.push.PushAbort;
-import dev.photosidecar.cli.push.PushOptions;
-import dev.photosidecar.cli.push.PushReport;
-import dev.photosidecar.cli.push.PushRun;
+import dev.photosidecar.push.ProgressDisplay;
+import dev.photosidecar.push.PushAbort;
+import dev.photosidecar.push.PushOptions;
+import dev.photosidecar.push.PushReport;
+import dev.photosidecar.push.PushRun;
 import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.jobs.CredentialStore;
+import dev.photosidecar.ledger.CredentialStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.jobs.Job;
+import dev.photosidecar.ledger.Job;
 import java.time.Duration;
 
 /** What the delivery workers report as they go: metrics listen here. */

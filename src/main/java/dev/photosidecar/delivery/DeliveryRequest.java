@@ -1,6 +1,6 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.jobs.Job;
+import dev.photosidecar.ledger.Job;
 import java.nio.file.Path;
 import java.util.List;
 

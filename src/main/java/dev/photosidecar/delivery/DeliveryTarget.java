@@ -13,7 +13,7 @@ public interface DeliveryTarget {
     Delivered deliver(DeliveryRequest request) throws DeliveryFailure;
 
     /** A job was withdrawn before delivery: remove whatever partial state the host holds for it. */
-    default void discard(dev.photosidecar.jobs.Job job) {
+    default void discard(dev.photosidecar.ledger.Job job) {
     }
 
     /** Whether the target answers right now; the text says what is wrong when it does not. */

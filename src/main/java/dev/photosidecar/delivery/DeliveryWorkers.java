@@ -1,12 +1,12 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.jobs.Device;
-import dev.photosidecar.jobs.DeviceRegistry;
-import dev.photosidecar.jobs.Job;
-import dev.photosidecar.jobs.JobLedger;
-import dev.photosidecar.jobs.JobLog;
-import dev.photosidecar.jobs.JobState;
-import dev.photosidecar.jobs.RetryPolicy;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.JobLog;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.RetryPolicy;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;

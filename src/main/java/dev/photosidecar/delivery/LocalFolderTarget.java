@@ -1,6 +1,6 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.jobs.Job;
+import dev.photosidecar.ledger.Job;
 import dev.photosidecar.spool.Durable;
 import dev.photosidecar.spool.Sha256;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.ErrorCode;
-import dev.photosidecar.Problem;
+import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.Problem;
 
 /** A resumable append that named another offset than the one on disk; carries the true one for the answer. */
 public final class OffsetMismatch extends Problem {

@@ -1,7 +1,7 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.ErrorCode;
-import dev.photosidecar.Problem;
+import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.Problem;
 import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.InputStream;

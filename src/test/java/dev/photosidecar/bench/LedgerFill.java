@@ -1,6 +1,6 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.jobs.Ids;
+import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.support.TestSidecar;
 import java.util.ArrayList;
 import java.util.List;

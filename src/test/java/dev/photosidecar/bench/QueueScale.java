@@ -1,8 +1,8 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.jobs.Database;
-import dev.photosidecar.jobs.Job;
-import dev.photosidecar.jobs.JobLedger;
+import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.TestSidecar;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,8 +2,8 @@ package dev.photosidecar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.cli.push.CaptureTime;
-import dev.photosidecar.cli.push.MediaFormat;
+import dev.photosidecar.push.CaptureTime;
+import dev.photosidecar.push.MediaFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.photosidecar.cli.push.UploadKeys;
+import dev.photosidecar.push.UploadKeys;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
 import java.io.PrintWriter;

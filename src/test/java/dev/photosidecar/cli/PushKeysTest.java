@@ -2,9 +2,9 @@ package dev.photosidecar.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.cli.push.FolderScan;
-import dev.photosidecar.cli.push.MediaFile;
-import dev.photosidecar.cli.push.UploadKeys;
+import dev.photosidecar.push.FolderScan;
+import dev.photosidecar.push.MediaFile;
+import dev.photosidecar.push.UploadKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

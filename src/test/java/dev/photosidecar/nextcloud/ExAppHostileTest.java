@@ -2,7 +2,7 @@ package dev.photosidecar.nextcloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.ErrorCode;
+import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;

@@ -80,7 +80,7 @@ class NextcloudAdminPageTest {
             assertThat(status.status()).as(status.body()).isEqualTo(200);
             JsonNode counts = status.json().path("counts");
             assertThat(counts.path("failed").asLong()).isEqualTo(s.app().ledger().countByState()
-                    .get(dev.photosidecar.jobs.JobState.FAILED));
+                    .get(dev.photosidecar.ledger.JobState.FAILED));
             assertThat(status.json().path("failed").path("jobs").get(0).path("id").asText()).isEqualTo(failed);
 
             // Retry needs the page's CSRF token even for an admin; with it, the job moves on and lands.

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.cli.doctor.CheckResult;
 import dev.photosidecar.cli.doctor.Doctor;
-import dev.photosidecar.jobs.Ids;
+import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;

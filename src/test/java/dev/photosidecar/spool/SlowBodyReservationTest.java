@@ -3,7 +3,7 @@ package dev.photosidecar.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.photosidecar.jobs.EnrolledDevice;
+import dev.photosidecar.ledger.EnrolledDevice;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;

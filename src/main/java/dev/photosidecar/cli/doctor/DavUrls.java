@@ -1,6 +1,6 @@
 package dev.photosidecar.cli.doctor;
 
-import dev.photosidecar.delivery.webdav.DavPaths;
+import dev.photosidecar.delivery.target.webdav.DavPaths;
 
 /**
  * The URLs the WebDAV target uses, from the same helpers ({@link DavPaths}), so that doctor probes exactly

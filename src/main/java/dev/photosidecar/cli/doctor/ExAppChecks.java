@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.ExAppSwitch;
-import dev.photosidecar.delivery.webdav.AppApiHeaders;
+import dev.photosidecar.delivery.target.webdav.AppApiHeaders;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.TargetKind;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.photosidecar.cli.doctor;
 
-import dev.photosidecar.cli.push.NetworkErrors;
+import dev.photosidecar.push.NetworkErrors;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,7 +1,7 @@
 package dev.photosidecar.cli.doctor;
 
 import dev.photosidecar.config.SidecarConfig;
-import dev.photosidecar.jobs.Database;
+import dev.photosidecar.ledger.Database;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

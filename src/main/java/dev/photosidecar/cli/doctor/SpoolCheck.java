@@ -2,8 +2,8 @@ package dev.photosidecar.cli.doctor;
 
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
-import dev.photosidecar.jobs.DataGap;
-import dev.photosidecar.jobs.LedgerGap;
+import dev.photosidecar.ledger.DataGap;
+import dev.photosidecar.ledger.LedgerGap;
 import dev.photosidecar.spool.HeldFiles;
 import dev.photosidecar.spool.Quarantine;
 import java.util.Optional;

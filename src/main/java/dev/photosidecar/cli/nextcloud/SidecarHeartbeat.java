@@ -2,7 +2,7 @@ package dev.photosidecar.cli.nextcloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.photosidecar.cli.push.NetworkErrors;
+import dev.photosidecar.push.NetworkErrors;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

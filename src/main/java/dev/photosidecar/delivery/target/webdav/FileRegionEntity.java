@@ -1,0 +1,96 @@
+package dev.photosidecar.delivery.target.webdav;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.apache.http.entity.AbstractHttpEntity;
+
+/** One region of a file as a request body, streamed with a small buffer: a chunk of a chunked upload. */
+final class FileRegionEntity extends AbstractHttpEntity {
+    private final Path file;
+    private final long offset;
+    private final long length;
+
+    FileRegionEntity(Path file, long offset, long length, String contentType) {
+        this.file = file;
+        this.offset = offset;
+        this.length = length;
+        setContentType(contentType);
+    }
+
+    @Override
+    public boolean isRepeatable() {
+        return true;
+    }
+
+    @Override
+    public long getContentLength() {
+        return length;
+    }
+
+    @Override
+    public InputStream getContent() throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        ch.position(offset);
+        InputStream all = Channels.newInputStream(ch);
+        return new java.io.FilterInputStream(all) {
+            private long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                    left--;
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int n = super.read(buf, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long pos = offset;
+            long end = offset + length;
+            while (pos < end) {
+                buf.clear();
+                if (end - pos < buf.capacity()) {
+                    buf.limit((int) (end - pos));
+                }
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    throw new IOException("the spool file ended before its chunk did");
+                }
+                out.write(buf.array(), 0, n);
+                pos += n;
+            }
+        }
+        out.flush();
+    }
+
+    @Override
+    public boolean isStreaming() {
+        return false;
+    }
+}

@@ -1,0 +1,221 @@
+package dev.photosidecar.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.Problem;
+import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.spool.Spool;
+import io.javalin.Javalin;
+import io.javalin.http.HandlerType;
+import io.javalin.json.JavalinJackson;
+import java.time.Duration;
+import java.util.Map;
+import dev.photosidecar.config.ServerLimits;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device-facing HTTP server. This class is the one place that declares every route; the
+ * controllers behind them only do HTTP in and out.
+ */
+public final class HttpApi {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+    private final Javalin app;
+    private final UploadGate gate;
+    private final java.util.List<String> declared = new java.util.ArrayList<>();
+    private String listenBind;
+    private int listenPort;
+    private java.util.Optional<dev.photosidecar.config.TlsFiles> listenTls = java.util.Optional.empty();
+
+    public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
+                   java.util.function.Supplier<DeliveryTarget.Health> deliveryHealth,
+                   int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
+                   java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
+                   dev.photosidecar.http.admin.AdminRoutes admin,
+                   dev.photosidecar.http.resumable.ResumableUploads resumable, ServerLimits limits, java.time.Clock clock) {
+        this.gate = new UploadGate(maxConcurrentUploads);
+        exAppMode.ifPresent(m -> gate.onlyWhile(m.link()::enabled));
+        java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.link()::identity),
+                m.link(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
+        DeviceLimits deviceLimits = new DeviceLimits(limits, clock);
+        BearerAuth auth = new BearerAuth(devices, deviceLimits);
+        UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
+        uploads.onReceiving(resumable::supersedeByPlainUpload);
+        dev.photosidecar.http.resumable.IetfUploads ietf = new dev.photosidecar.http.resumable.IetfUploads(resumable, gate, auth);
+        uploads.onPartialUploadHeaders(ietf::plainUploadRules);
+        dev.photosidecar.http.resumable.TusUploads tus = new dev.photosidecar.http.resumable.TusUploads(resumable, gate, auth);
+        JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
+        HealthController health = new HealthController(ledger, spool, target, deliveryHealth, gate);
+        EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
+                enrollment.credentials(), enrollment.clock());
+        ObjectMapper mapper = new ObjectMapper();
+
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jsonMapper(new JavalinJackson(mapper, false));
+            config.http.prefer405over404 = true;
+            config.http.defaultContentType = "application/json";
+            config.router.ignoreTrailingSlashes = false;
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JettyJsonErrors(mapper)));
+            config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyJsonErrors(mapper)));
+            // With SIDECAR_TLS_CERT/KEY the one listening connector speaks HTTPS (Javalin then adds no plain one).
+            config.jetty.addConnector((server, http) -> TlsConnector.create(server, http, listenBind, listenPort, listenTls));
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setSendServerVersion(false);
+                http.setSendXPoweredBy(false);
+                http.setRequestHeaderSize(limits.maxHeaderBytes());
+                // Jetty's per-connection header cache matches case-insensitively by default and then hands back
+                // the cached value: "Bearer PSC_…" would come out as the earlier "Bearer psc_…". Values are exact.
+                http.setHeaderCacheCaseSensitive(true);
+            });
+            // Connectors exist only once Javalin starts the server; every one (plain or TLS) gets the same guards.
+            config.events.serverStarting(() -> guardConnectors(limits));
+            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), ms));
+
+            config.routes.before(SecurityHeaders::apply);
+            route(config.routes, HandlerType.GET, "/healthz", health::health);
+            exApp.ifPresent(x -> {
+                // AppAPI's lifecycle calls, and the USER route Nextcloud proxies for logged-in users.
+                route(config.routes, HandlerType.GET, "/heartbeat", x::heartbeat);
+                route(config.routes, HandlerType.POST, "/init", x::init);
+                route(config.routes, HandlerType.PUT, "/enabled", x::enabled);
+                route(config.routes, HandlerType.POST, "/exapp/devices", x::enrollDevice);
+            });
+            route(config.routes, HandlerType.GET, "/readyz", health::ready);
+            route(config.routes, HandlerType.GET, "/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+
+            // "check" is a fixed name beside the {key} routes: registered first, it wins for POST.
+            route(config.routes, HandlerType.POST, "/v1/uploads/check", jobs::check);
+            // A request with the IETF resumable-upload headers creates a resumable upload; without, it is plain.
+            // Either way it counts against the device's concurrent uploads.
+            io.javalin.http.Handler upload = deviceLimits.perDeviceUploads(auth, ctx -> {
+                if (ietf.isCreation(ctx)) ietf.create(ctx); else uploads.upload(ctx);
+            });
+            route(config.routes, HandlerType.PUT, "/v1/uploads/{key}", upload);
+            route(config.routes, HandlerType.POST, "/v1/uploads/{key}", upload);
+            route(config.routes, HandlerType.GET, "/v1/uploads/{key}", jobs::getByKey);
+            route(config.routes, HandlerType.OPTIONS, "/v1/uploads/{key}", ietf::options);
+
+            // Resumable uploads: the IETF draft's upload resource, and tus 1.0.
+            route(config.routes, HandlerType.HEAD, "/v1/resumable/{id}", ietf::head);
+            route(config.routes, HandlerType.PATCH, "/v1/resumable/{id}", deviceLimits.perDeviceUploads(auth, ietf::patch));
+            route(config.routes, HandlerType.DELETE, "/v1/resumable/{id}", ietf::delete);
+            route(config.routes, HandlerType.OPTIONS, "/v1/resumable/{id}", ietf::options);
+            route(config.routes, HandlerType.OPTIONS, "/v1/tus/", tus::options);
+            route(config.routes, HandlerType.POST, "/v1/tus/", deviceLimits.perDeviceUploads(auth, tus::create));
+            route(config.routes, HandlerType.HEAD, "/v1/tus/{id}", tus::head);
+            route(config.routes, HandlerType.PATCH, "/v1/tus/{id}", deviceLimits.perDeviceUploads(auth, tus::patch));
+            route(config.routes, HandlerType.DELETE, "/v1/tus/{id}", tus::delete);
+            route(config.routes, HandlerType.OPTIONS, "/v1/tus/{id}", tus::options);
+
+            route(config.routes, HandlerType.POST, "/v1/devices", enroll::enroll);
+            route(config.routes, HandlerType.POST, "/v1/login", enroll::startLogin);
+            route(config.routes, HandlerType.POST, "/v1/login/poll", enroll::pollLogin);
+
+            route(config.routes, HandlerType.GET, "/v1/jobs", jobs::list);
+            route(config.routes, HandlerType.POST, "/v1/jobs/acknowledge", jobs::acknowledgeMany);
+            route(config.routes, HandlerType.GET, "/v1/jobs/{id}", jobs::get);
+            route(config.routes, HandlerType.DELETE, "/v1/jobs/{id}", jobs::cancel);
+            route(config.routes, HandlerType.POST, "/v1/jobs/{id}/acknowledge", jobs::acknowledge);
+            route(config.routes, HandlerType.POST, "/v1/jobs/{id}/retry", jobs::retry);
+
+            admin.register(config.routes);
+
+            config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
+                    // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
+                    log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
+                    ErrorResponses.send(ctx, new Problem(ErrorCode.INSUFFICIENT_STORAGE,
+                            "the sidecar's disk is full; nothing was changed, try again later"));
+                    return;
+                }
+                log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
+                ErrorResponses.send(ctx, new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details"));
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().contains("\"error\"")) {
+                    ErrorResponses.send(ctx, new Problem(ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path()));
+                }
+            });
+            config.routes.error(405, "*", ctx -> ErrorResponses.send(ctx,
+                    new Problem(ErrorCode.METHOD_NOT_ALLOWED, ctx.method() + " is not allowed on " + ctx.path())));
+        });
+    }
+
+    /** What self-service enrollment needs: the host's account calls, if the target is Nextcloud. */
+    public record Enrollment(java.util.Optional<dev.photosidecar.delivery.target.webdav.NextcloudAccounts> accounts,
+                             java.util.function.BooleanSupplier hostIsNextcloud,
+                             dev.photosidecar.ledger.CredentialStore credentials, java.time.Clock clock) {
+    }
+
+    /**
+     * What the ExApp routes need (target nextcloud, registered or not yet): the registration and enabled state,
+     * how to report initialisation, the URL phones upload to directly, and what to do when Nextcloud enables us.
+     */
+    public record ExAppMode(dev.photosidecar.config.ExAppLink link,
+                            Runnable reportInitDone, String publicUrl, Runnable onEnabled) {
+    }
+
+    /** Idle timeout and the header deadline on every connector (slow-loris protection). */
+    private void guardConnectors(ServerLimits limits) {
+        HeaderDeadline deadline = new HeaderDeadline(limits.headerTimeout());
+        for (org.eclipse.jetty.server.Connector c : app.jettyServer().server().getConnectors()) {
+            if (c instanceof AbstractConnector connector) {
+                connector.setIdleTimeout(limits.idleTimeout().toMillis());
+                connector.addBean(deadline);
+            }
+        }
+    }
+
+    /** Declares one route, and remembers it for {@link #routes()}. */
+    private void route(io.javalin.config.RoutesConfig routes, HandlerType method, String path, io.javalin.http.Handler handler) {
+        declared.add(method.name() + " " + path);
+        routes.addHttpHandler(method, path, handler);
+    }
+
+    /** Every route this server declared, as "METHOD /path" (the API test compares them with docs/openapi.yaml). */
+    public java.util.List<String> routes() {
+        return java.util.List.copyOf(declared);
+    }
+
+    public HttpApi start(String bind, int port) {
+        return start(bind, port, java.util.Optional.empty());
+    }
+
+    /** Listens on {@code bind:port}, speaking HTTPS when {@code tls} is given. */
+    public HttpApi start(String bind, int port, java.util.Optional<dev.photosidecar.config.TlsFiles> tls) {
+        this.listenBind = bind;
+        this.listenPort = port;
+        this.listenTls = tls;
+        app.start(bind, port);
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return ((ServerConnector) app.jettyServer().server().getConnectors()[0]).getLocalPort();
+    }
+
+    /**
+     * The first half of a graceful stop: refuse new uploads with 503 and Retry-After, and wait up to
+     * {@code grace} for running ones to finish. Other calls keep being answered.
+     */
+    public boolean drainUploads(Duration grace) throws InterruptedException {
+        return gate.closeAndAwait(grace);
+    }
+
+    public void stop() {
+        app.stop();
+    }
+
+    public Map<String, Object> describe() {
+        return Map.of("runningUploads", gate.running());
+    }
+}

@@ -1,5 +1,0 @@
-package dev.photosidecar.jobs;
-
-/** A device just created, with its token: the only moment the token exists in clear. */
-public record EnrolledDevice(Device device, String token) {
-}

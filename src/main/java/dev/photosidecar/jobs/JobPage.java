@@ -1,8 +1,0 @@
-package dev.photosidecar.jobs;
-
-import java.util.List;
-import java.util.Optional;
-
-/** One page of a listing, newest first; {@code nextBeforeSeq} continues it when there is more. */
-public record JobPage(List<Job> jobs, Optional<Long> nextBeforeSeq) {
-}

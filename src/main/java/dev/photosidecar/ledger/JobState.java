@@ -1,0 +1,45 @@
+package dev.photosidecar.ledger;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** Where a job is in its life, and who moves it on from there. */
+public enum JobState {
+    /** Part of a resumable upload has arrived; the client finishing it moves it on. */
+    RECEIVING,
+    /** Durable in the spool, waiting for (re)delivery at {@code nextAttemptAt}; a delivery worker moves it on. */
+    PENDING,
+    /** A worker holds a lease on it; the worker moves it on, and an expired lease returns it to pending. */
+    DELIVERING,
+    /** On the target and verified; the device acknowledging it moves it on. */
+    SUCCEEDED,
+    /** Given up (attempts used up or a permanent error); retry, acknowledge or cancel move it on. */
+    FAILED,
+    /** The device has seen the outcome. Terminal. */
+    ACKNOWLEDGED,
+    /** Withdrawn before delivery. Terminal. */
+    CANCELLED;
+
+    /** The lower-case name used in JSON, SQL and query strings. */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<JobState> fromWire(String text) {
+        for (JobState s : values()) {
+            if (s.wire().equals(text)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public boolean isTerminal() {
+        return this == ACKNOWLEDGED || this == CANCELLED;
+    }
+
+    /** Whether the job's bytes must still be kept in the spool in this state. */
+    public boolean holdsSpoolCopy() {
+        return this == RECEIVING || this == PENDING || this == DELIVERING || this == FAILED;
+    }
+}
