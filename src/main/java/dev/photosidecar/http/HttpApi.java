@@ -128,6 +128,7 @@ public final class HttpApi {
             admin.register(config.routes);
 
             config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
+            config.routes.exception(dev.photosidecar.spool.SpoolException.class, (e, ctx) -> ErrorResponses.send(ctx, StorageErrors.of(e)));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
                     // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
