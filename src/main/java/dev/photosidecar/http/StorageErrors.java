@@ -6,16 +6,35 @@ import dev.photosidecar.spool.OffsetMismatch;
 import dev.photosidecar.spool.OutOfSpace;
 import dev.photosidecar.spool.SpoolException;
 import dev.photosidecar.spool.UploadTooLarge;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The one table that turns what storage throws into what a client is told: each typed spool (and ledger) error
- * gets its {@link ErrorCode} and its message here, with the header names the storage does not know. Everything
- * else is an internal error (or a full disk) and is left to the exception handlers.
+ * gets its {@link ErrorCode} and its message here, with the header names the storage does not know. Anything not
+ * in the table is an internal error (or a full disk), which {@link ErrorResponses} answers without details.
  */
 public final class StorageErrors {
     private static final String PROBLEM_TYPES = "https://iana.org/assignments/http-problem-types#";
+
+    /** One row: a storage error type and the answer for it. The first row whose type matches wins. */
+    private record Row<T extends RuntimeException>(Class<T> type, Function<T, Problem> answer) {
+        Optional<Problem> apply(Throwable failure) {
+            return type.isInstance(failure) ? Optional.of(answer.apply(type.cast(failure))) : Optional.empty();
+        }
+    }
+
+    private static final List<Row<?>> TABLE = List.of(
+            // spool/
+            new Row<>(UploadTooLarge.class, e -> new Problem(ErrorCode.UPLOAD_TOO_LARGE, e.getMessage())),
+            new Row<>(OutOfSpace.class, e -> new Problem(ErrorCode.INSUFFICIENT_STORAGE, e.getMessage())),
+            new Row<>(LengthMismatch.class, e -> new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, lengthMessage(e))),
+            new Row<>(DigestMismatch.class, StorageErrors::digest),
+            new Row<>(OffsetMismatch.class, StorageErrors::offset)
+            // ledger/: its typed errors (not found, wrong state, duplicate key) get their rows here.
+    );
 
     private StorageErrors() {
     }
@@ -28,10 +47,12 @@ public final class StorageErrors {
         if (failure instanceof Problem p) {
             return Optional.of(p);
         }
-        if (failure instanceof SpoolException s) {
-            return Optional.of(of(s));
+        for (Row<?> row : TABLE) {
+            Optional<Problem> answer = row.apply(failure);
+            if (answer.isPresent()) {
+                return answer;
+            }
         }
-        // Typed ledger errors (not found, wrong state, duplicate key) get their rows here when the ledger throws them.
         return Optional.empty();
     }
 
@@ -47,27 +68,6 @@ public final class StorageErrors {
             return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
         }
         return true;
-    }
-
-    /** The client's answer for a spool error. */
-    public static Problem of(SpoolException e) {
-        if (e instanceof UploadTooLarge) {
-            return new Problem(ErrorCode.UPLOAD_TOO_LARGE, e.getMessage());
-        }
-        if (e instanceof OutOfSpace) {
-            return new Problem(ErrorCode.INSUFFICIENT_STORAGE, e.getMessage());
-        }
-        if (e instanceof LengthMismatch length) {
-            return new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, lengthMessage(length));
-        }
-        if (e instanceof DigestMismatch digest) {
-            return digest(digest);
-        }
-        OffsetMismatch offset = (OffsetMismatch) e; // the last kind the sealed type permits
-        return new Problem(ErrorCode.OFFSET_MISMATCH, "the upload is at offset " + offset.offset() + ", not "
-                + offset.claimed() + "; ask for the offset (HEAD) and continue from there",
-                Map.of("problemType", PROBLEM_TYPES + "mismatching-upload-offset",
-                        "expectedOffset", offset.offset(), "providedOffset", offset.claimed()));
     }
 
     private static String lengthMessage(LengthMismatch e) {
@@ -90,5 +90,12 @@ public final class StorageErrors {
             case APPEND -> new Problem(ErrorCode.CHECKSUM_MISMATCH, "the body's SHA-256 is " + e.actual()
                     + " but Upload-Checksum says " + e.expected() + "; none of it was kept");
         };
+    }
+
+    private static Problem offset(OffsetMismatch e) {
+        return new Problem(ErrorCode.OFFSET_MISMATCH, "the upload is at offset " + e.offset() + ", not " + e.claimed()
+                + "; ask for the offset (HEAD) and continue from there",
+                Map.of("problemType", PROBLEM_TYPES + "mismatching-upload-offset",
+                        "expectedOffset", e.offset(), "providedOffset", e.claimed()));
     }
 }

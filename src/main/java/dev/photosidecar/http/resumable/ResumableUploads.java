@@ -227,7 +227,7 @@ public final class ResumableUploads {
         try {
             body = partials.finish(u.id(), u.expectedSha256());
         } catch (DigestMismatch p) {
-            remove(u, "refused", StorageErrors.of(p).getMessage());
+            remove(u, "refused", StorageErrors.answerFor(p).orElseThrow().getMessage());
             throw p;
         }
         // The partial file stays until the outcome is recorded: if committing or recording fails, the upload is
