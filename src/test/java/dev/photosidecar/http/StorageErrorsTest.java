@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.support.UnitTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The table from spool errors to answers, row by row, with errors thrown by a real spool: each keeps the code and the
  * exact message clients got when the spool chose them itself (header names included, which the spool no longer knows).
  */
+@UnitTest
 class StorageErrorsTest {
     private static final long MAX = 1000;
 
