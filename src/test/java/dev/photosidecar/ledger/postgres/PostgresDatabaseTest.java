@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.photosidecar.support.PostgresServer;
+import dev.photosidecar.support.PostgresTest;
 import dev.photosidecar.support.PostgresTestDatabase;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The ledger opens on a real PostgreSQL from the operator's settings, migrated, by one replica or several at once. */
+@PostgresTest
 class PostgresDatabaseTest {
     @RegisterExtension
     static final PostgresTestDatabase db = new PostgresTestDatabase();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.photosidecar.config.ConfigException;
+import dev.photosidecar.support.UnitTest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** SIDECAR_DATABASE_URL is read in both spellings operators copy, and every mistake names the bad part. */
+@UnitTest
 class PostgresUrlTest {
 
     @Test
