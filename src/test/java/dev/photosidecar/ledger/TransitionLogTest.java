@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TransitionLines;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger writes one transition line for each row it changes, naming the state the job really left, and none else. */
+@UnitTest
 class TransitionLogTest {
     @TempDir
     Path dir;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one transition line naming the state the job left. (Retry and Cancel on the page logged none; the
  * device's cancel named {@code failed} for a pending job with a last error.)
  */
+@FunctionalTest
 class StatusPageTransitionLogTest {
     static final String ADMIN = "s3cret-admin-token";
 
