@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.support.UnitTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -11,7 +12,6 @@ import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolException;
 import dev.photosidecar.spool.UploadTooLarge;
-import dev.photosidecar.support.UnitTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,10 @@
 package dev.photosidecar.ledger;
 
+import dev.photosidecar.support.UnitTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TransitionLines;
-import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -9,8 +9,8 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The PostgreSQL tier: needs a real PostgreSQL cluster ({@link PostgresServer}), which {@code bin/test}
- * installs; without it these tests are skipped, saying so (in CI they fail).
+ * The PostgreSQL tier: needs a real PostgreSQL cluster ({@link PostgresServer}), which
+ * {@code bin/test} installs; without it these tests are skipped outside CI, saying so, and fail in CI.
  */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)

@@ -11,9 +11,9 @@ public final class Tiers {
     public static final String UNIT = "unit";
     public static final String FUNCTIONAL = "functional";
     public static final String WEBDAV = "webdav";
-    public static final String POSTGRES = "postgres";
     public static final String CRASH = "crash";
     public static final String BROWSER = "browser";
+    public static final String POSTGRES = "postgres";
     public static final String NEXTCLOUD = "nextcloud";
     public static final String BENCH = "bench";
 
