@@ -1,5 +1,8 @@
 package dev.photosidecar.ledger;
 
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.Database;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
@@ -27,8 +30,8 @@ class TransitionLogTest {
     @BeforeEach
     void open() {
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        ledger = new JobLedger(jdbi, clock);
-        device = new DeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        ledger = new SqliteJobLedger(jdbi, clock);
+        device = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
         lines = new TransitionLines();
     }
 
