@@ -11,6 +11,7 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
+import dev.photosidecar.spool.SpoolException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Optional;
@@ -61,9 +62,9 @@ final class UploadController {
     void upload(Context ctx) throws IOException {
         try {
             receive(ctx);
-        } catch (Problem p) {
-            metrics.uploadRefused(p.code());
-            throw p;
+        } catch (Problem | SpoolException refused) {
+            metrics.uploadRefused(StorageErrors.answerFor(refused).orElseThrow().code());
+            throw refused;
         }
     }
 

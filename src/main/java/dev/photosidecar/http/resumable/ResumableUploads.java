@@ -15,6 +15,8 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.http.StorageErrors;
+import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
@@ -223,8 +225,8 @@ public final class ResumableUploads {
         ReceivedUpload body;
         try {
             body = partials.finish(u.id(), u.expectedSha256());
-        } catch (Problem p) {
-            remove(u, "refused", p.getMessage());
+        } catch (DigestMismatch p) {
+            remove(u, "refused", StorageErrors.answerFor(p).orElseThrow().getMessage());
             throw p;
         }
         // The partial file stays until the outcome is recorded: if committing or recording fails, the upload is
@@ -288,9 +290,9 @@ public final class ResumableUploads {
      * The request that created the upload was refused before any of it was kept (too large, out of space,
      * a body longer than announced): the upload goes too, so that no receiving job lingers for it.
      */
-    void refusedAtCreation(ResumableUpload u, Problem why) {
+    void refusedAtCreation(ResumableUpload u, RuntimeException why) {
         if (partials.offset(u.id()) == 0) {
-            remove(u, "refused", why.getMessage());
+            remove(u, "refused", StorageErrors.answerFor(why).map(Problem::getMessage).orElseGet(why::toString));
         }
     }
 

@@ -13,6 +13,7 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Concurrent writers share commits, and each still gets its own answer. */
+@UnitTest
 class GroupCommitTest {
     @TempDir
     Path dir;

@@ -12,6 +12,7 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger against a real SQLite file. */
+@UnitTest
 class JobLedgerTest {
     @TempDir
     Path dir;
