@@ -3,12 +3,11 @@ package dev.photosidecar.ledger.sqlite;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.EnrolledDevice;
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.Ids;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -84,13 +83,13 @@ public final class SqliteDeviceRegistry implements DeviceRegistry {
         boolean active = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM devices WHERE id = :id AND revoked_at IS NULL")
                 .bind("id", device.id()).mapTo(Integer.class).one()) > 0;
         if (!active) {
-            throw new Problem(ErrorCode.UNAUTHORIZED, "device " + device.id() + " was revoked while this upload was arriving;"
+            throw new LedgerException.Unauthorized("device " + device.id() + " was revoked while this upload was arriving;"
                     + " nothing was kept");
         }
     }
 
-    private static Problem unauthorized() {
-        return new Problem(ErrorCode.UNAUTHORIZED, "missing, unknown or revoked device token");
+    private static LedgerException.Unauthorized unauthorized() {
+        return new LedgerException.Unauthorized("missing, unknown or revoked device token");
     }
 
     public List<Device> list() {

@@ -7,10 +7,9 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobPage;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.Transition;
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -224,15 +223,13 @@ public final class SqliteJobLedger implements JobLedger {
                     .map(JobMapper.INSTANCE).forEach(j -> found.put(j.id(), j));
             List<String> missing = unique.stream().filter(id -> !found.containsKey(id)).toList();
             if (!missing.isEmpty()) {
-                throw new Problem(ErrorCode.JOB_NOT_FOUND, "no such job: " + String.join(", ", limit(missing)),
-                        Map.of("ids", missing));
+                throw new LedgerException.NotFound("no such job: " + String.join(", ", limit(missing)), missing);
             }
             List<Job> wrong = found.values().stream().filter(j -> !j.state().canBeAcknowledged()).toList();
             if (!wrong.isEmpty()) {
-                throw new Problem(ErrorCode.INVALID_STATE,
-                        "only succeeded or failed jobs can be acknowledged: " + String.join(", ",
-                                limit(wrong.stream().map(j -> j.id() + " is " + j.state().wire()).toList())),
-                        Map.of("ids", wrong.stream().map(Job::id).toList()));
+                throw new LedgerException.WrongState("only succeeded or failed jobs can be acknowledged: " + String.join(", ",
+                        limit(wrong.stream().map(j -> j.id() + " is " + j.state().wire()).toList())),
+                        wrong.stream().map(Job::id).toList());
             }
             // The transaction holds the write lock since the read above, so every job is still in the state read.
             Map<String, Job> changed = new LinkedHashMap<>();
@@ -288,9 +285,9 @@ public final class SqliteJobLedger implements JobLedger {
                               String reason, String sql) {
         for (int tries = 0; ; tries++) {
             Job current = findForDevice(deviceId, id)
-                    .orElseThrow(() -> new Problem(ErrorCode.JOB_NOT_FOUND, "no such job: " + id));
+                    .orElseThrow(() -> new LedgerException.NotFound("no such job: " + id));
             if (!allowed.test(current.state()) || tries == MAX_RACES) {
-                throw new Problem(ErrorCode.INVALID_STATE, "job " + id + " is " + current.state().wire() + "; only "
+                throw new LedgerException.WrongState("job " + id + " is " + current.state().wire() + "; only "
                         + Arrays.stream(JobState.values()).filter(allowed).map(JobState::wire).sorted()
                         .collect(Collectors.joining(" or ")) + " jobs can be " + verb);
             }
