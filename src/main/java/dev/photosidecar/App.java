@@ -3,7 +3,6 @@ package dev.photosidecar;
 import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.AppApiAuth;
 import dev.photosidecar.http.admin.AdminRoutes;
-import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.http.SidecarMetrics;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.ExAppLink;
@@ -13,14 +12,12 @@ import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.config.SecretFiles;
 import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.target.webdav.WebDavTarget;
-import dev.photosidecar.ledger.ChunkProgress;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.DeliveryWorkers;
 import dev.photosidecar.delivery.LocalFolderTarget;
-import dev.photosidecar.ledger.Database;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.JobLedger;
@@ -34,6 +31,8 @@ import dev.photosidecar.spool.SpoolSweep;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.ledger.DataGap;
 import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import dev.photosidecar.ledger.SecretKeyGap;
 import java.util.HashSet;
 import java.util.List;
@@ -42,7 +41,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,13 +60,13 @@ public final class App implements AutoCloseable {
     private final DeliveryTarget target;
     private final ResumableUploads resumable;
     private final ResumableExpiry resumableExpiry;
-    private final Database.Pooled db;
+    private final Ledger store;
     private boolean closed;
 
     private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
                 DeliveryWorkers workers, HttpApi api, DeliveryTarget target, ResumableUploads resumable,
-                ResumableExpiry resumableExpiry, Database.Pooled db) {
-        this.db = db;
+                ResumableExpiry resumableExpiry, Ledger store) {
+        this.store = store;
         this.resumable = resumable;
         this.resumableExpiry = resumableExpiry;
         this.target = target;
@@ -97,17 +95,16 @@ public final class App implements AutoCloseable {
 
     public static App start(SidecarConfig config, Clock clock, Accept accept) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
-        Database.Pooled db = null;
+        Ledger store = null;
         try {
             SecretFiles.requirePrivate(config);
             // Checked before the ledger is opened, which would create an empty one.
             Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
-            db = Database.openPooled(config.ledgerFile(), config.workers() + 4);
-            Jdbi jdbi = db.jdbi();
-            refuseDataLoss(jdbi, config, accept, missingLedger.isPresent());
-            JobLedger ledger = new JobLedger(jdbi, clock);
-            DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
+            store = SqliteLedger.openPooled(config.ledgerFile(), clock, config.workers() + 4);
+            refuseDataLoss(store, config, accept, missingLedger.isPresent());
+            JobLedger ledger = store.jobs();
+            DeviceRegistry devices = store.devices();
             String owner = "sidecar-" + Ids.jobId().substring(0, 12);
 
             int revived = ledger.returnLeasesNotOwnedBy(owner);
@@ -116,18 +113,18 @@ public final class App implements AutoCloseable {
             }
             Spool spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(),
                     config.maxUploadBytes(), clock);
-            ResumableLedger resumableLedger = new ResumableLedger(jdbi, clock);
+            ResumableLedger resumableLedger = store.resumable();
             recoverSpool(spool, ledger, resumableLedger);
             PartialStore partials = new PartialStore(spool);
 
-            CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
+            CredentialStore credentials = store.credentials(SecretBox.load(config.secretKey(), config.dataDir()));
             // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
             ExAppLink exApp = config.target() == TargetKind.NEXTCLOUD
                     ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
             DeliveryTarget target = switch (config.target()) {
                 case LOCAL -> new LocalFolderTarget(config.libraryDir());
                 case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
-                        new ChunkProgress(jdbi, clock), config.workers(), clock, exApp::identity);
+                        store.chunks(), config.workers(), clock, exApp::identity);
             };
             RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
             DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
@@ -142,7 +139,7 @@ public final class App implements AutoCloseable {
                     config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
             SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
             workers.reportTo(metrics);
-            AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
+            AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker,
                     config.adminToken(), clock, workers::wake,
                     new AppApiAuth(exApp::identity)::proxiedUser);
             ResumableUploads resumable = new ResumableUploads(ledger, resumableLedger, spool, partials, clock,
@@ -156,12 +153,12 @@ public final class App implements AutoCloseable {
             ResumableExpiry expiry = new ResumableExpiry(resumable);
             workers.start();
 
-            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry, db);
+            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry, store);
             app.announce(target, spool, exApp);
             return app;
         } catch (RuntimeException e) {
-            if (db != null) {
-                db.close();
+            if (store != null) {
+                store.close();
             }
             lock.close();
             throw e;
@@ -172,16 +169,16 @@ public final class App implements AutoCloseable {
      * Stops the start (one line, with the fix) where going on would lose data, unless the operator accepted it:
      * an empty ledger beside a spool that holds uploads, or a missing key beside sealed passwords.
      */
-    private static void refuseDataLoss(Jdbi jdbi, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
+    private static void refuseDataLoss(Ledger store, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
         Optional<DataGap> emptyLedger = ledgerWasMissing ? Optional.empty()
-                : LedgerGap.ifEmpty(jdbi, config);
+                : LedgerGap.ifEmpty(store, config);
         refuseUnlessAccepted(emptyLedger, accept.emptyLedger());
         if (ledgerWasMissing || emptyLedger.isPresent()) {
             log.warn("Starting with an empty ledger beside a spool that holds uploads, as {} asked; those files go to"
                     + " quarantine (see below)", LedgerGap.ACCEPT_FLAG);
         }
-        List<String> stranded = SecretKeyGap.strandedUsers(jdbi, config.secretKey(), config.dataDir());
-        refuseUnlessAccepted(SecretKeyGap.problem(jdbi, config.secretKey(), config.dataDir()), accept.newSecretKey());
+        List<String> stranded = SecretKeyGap.strandedUsers(store, config.secretKey(), config.dataDir());
+        refuseUnlessAccepted(SecretKeyGap.problem(store, config.secretKey(), config.dataDir()), accept.newSecretKey());
         if (!stranded.isEmpty()) {
             log.warn("Making a new secret key, as {} asked: the stored passwords of {} cannot be opened any more; their"
                     + " deliveries wait until photo-sidecar user set-password stores them again", SecretKeyGap.ACCEPT_FLAG, stranded);
@@ -290,7 +287,7 @@ public final class App implements AutoCloseable {
                 log.warn("Closing the {} target failed: {}", target.name(), e.getMessage());
             }
         }
-        db.close();
+        store.close();
         lock.close();
         log.info("Stopped");
     }

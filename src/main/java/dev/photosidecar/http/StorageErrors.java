@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.LengthMismatch;
 import dev.photosidecar.spool.OffsetMismatch;
@@ -32,8 +33,11 @@ public final class StorageErrors {
             new Row<>(OutOfSpace.class, e -> new Problem(ErrorCode.INSUFFICIENT_STORAGE, e.getMessage())),
             new Row<>(LengthMismatch.class, e -> new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, lengthMessage(e))),
             new Row<>(DigestMismatch.class, StorageErrors::digest),
-            new Row<>(OffsetMismatch.class, StorageErrors::offset)
-            // ledger/: its typed errors (not found, wrong state, duplicate key) get their rows here.
+            new Row<>(OffsetMismatch.class, StorageErrors::offset),
+            // ledger/ (a DuplicateKeyException is the intake's to judge: one that escapes it stays an internal error)
+            new Row<>(LedgerException.NotFound.class, e -> ledger(ErrorCode.JOB_NOT_FOUND, e)),
+            new Row<>(LedgerException.WrongState.class, e -> ledger(ErrorCode.INVALID_STATE, e)),
+            new Row<>(LedgerException.Unauthorized.class, e -> ledger(ErrorCode.UNAUTHORIZED, e))
     );
 
     private StorageErrors() {
@@ -67,7 +71,12 @@ public final class StorageErrors {
         if (failure instanceof Problem p) {
             return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
         }
-        return true;
+        return !(failure instanceof LedgerException);
+    }
+
+    /** A ledger refusal about several jobs names them in the details, as {@code ids}. */
+    private static Problem ledger(ErrorCode code, LedgerException e) {
+        return e.ids().isEmpty() ? new Problem(code, e.getMessage()) : new Problem(code, e.getMessage(), Map.of("ids", e.ids()));
     }
 
     private static String lengthMessage(LengthMismatch e) {
