@@ -45,7 +45,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final DeliveryTarget target;
     private final PathTemplate template;
     private final ZoneId zone;
-    private final RetryPolicy retryPolicy;
+    private final OutcomePolicy policy;
     private final Clock clock;
     private final Duration lease;
     private final String owner;
@@ -80,7 +80,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         this.target = target;
         this.template = template;
         this.zone = zone;
-        this.retryPolicy = retryPolicy;
+        this.policy = new OutcomePolicy(retryPolicy);
         this.clock = clock;
         this.workerCount = workerCount;
         this.lease = lease;
@@ -171,7 +171,7 @@ public final class DeliveryWorkers implements AutoCloseable {
             // class). The attempt counts, like one that killed the process, so a job that keeps doing it ends.
             try {
                 log.error("Delivery of job {} stopped with {}; it is retried later", job.id(), e.toString(), e);
-                onFailure(job, FailureKind.RETRYABLE, "INTERNAL_ERROR: the delivery stopped with " + e, e, Optional.empty());
+                onFailure(job, new DeliveryFailure(FailureKind.RETRYABLE, "INTERNAL_ERROR: the delivery stopped with " + e, e));
             } catch (Throwable again) {
                 strand(job, e);
             }
@@ -271,17 +271,14 @@ public final class DeliveryWorkers implements AutoCloseable {
     }
 
     private void deliver(Job job) {
-        if (!retryPolicy.allowsAnotherAttempt(job.attempts() - 1)) {
-            // Deliveries interrupted by crashes also count; a job that keeps killing its worker must end.
-            ledger.markFailed(job.id(), owner, "gave up after " + (job.attempts() - 1) + " attempts"
-                    + job.lastError().map(e -> "; last error: " + e).orElse(""));
-            JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, "gave up after " + (job.attempts() - 1) + " attempts");
-
+        Optional<Outcome> notNow = policy.beforeAttempt(job, clock.instant(), () -> ledger.olderSiblingInDelivery(job));
+        if (notNow.isPresent() && notNow.get() instanceof Outcome.Failed f) {
+            ledger.markFailed(job.id(), owner, f.error());
+            JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, f.detail());
             return;
         }
-        if (ledger.olderSiblingInDelivery(job)) {
-            // The other half of this Live Photo is landing now; its final name decides this one's.
-            ledger.handBack(Optional.of(job.id()), owner, clock.instant().plusSeconds(1), Optional.empty());
+        if (notNow.isPresent() && notNow.get() instanceof Outcome.WaitsForSibling w) {
+            ledger.handBack(Optional.of(job.id()), owner, w.at(), Optional.empty());
             JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the other half of its Live Photo");
             return;
         }
@@ -301,56 +298,47 @@ public final class DeliveryWorkers implements AutoCloseable {
                         job.id(), delivered.remotePath());
             }
         } catch (DeliveryFailure f) {
-            onFailure(job, f.kind(), f.getMessage(), f.getCause(), f.retryAfter());
+            onFailure(job, f);
         } catch (IllegalArgumentException e) {
-            onFailure(job, FailureKind.PERMANENT, e.getMessage(), null, Optional.empty());
+            onFailure(job, new DeliveryFailure(FailureKind.PERMANENT, e.getMessage()));
         } catch (RuntimeException e) {
-            onFailure(job, FailureKind.RETRYABLE, "unexpected error: " + e, e, Optional.empty());
+            onFailure(job, new DeliveryFailure(FailureKind.RETRYABLE, "unexpected error: " + e, e));
         }
     }
 
-    private void onFailure(Job job, FailureKind kind, String reason, Throwable cause, Optional<Duration> retryAfter) {
+    /** Applies what {@link OutcomePolicy} decides for a failed attempt. */
+    private void onFailure(Job job, DeliveryFailure failure) {
         Instant now = clock.instant();
-        events.attemptFailed(job, kind, reason);
-        if (stopping) {
-            ledger.handBack(Optional.of(job.id()), owner, now, Optional.empty());
-            return;
-        }
-        if (kind == FailureKind.PERMANENT || (kind.spendsAttempt() && !retryPolicy.allowsAnotherAttempt(job.attempts()))) {
-            String error = kind == FailureKind.PERMANENT ? reason : reason + " (gave up after " + job.attempts() + " attempts)";
-            if (ledger.markFailed(job.id(), owner, error)) {
-                JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, error);
-                if (cause != null) {
-                    log.debug("Job {} failed", job.id(), cause);
+        events.attemptFailed(job, failure.kind(), failure.getMessage());
+        Outcome outcome = policy.afterFailure(failure, job.attempts(), now, random.getAsDouble(), stopping);
+        if (outcome instanceof Outcome.HandedBack h) {
+            ledger.handBack(Optional.of(job.id()), owner, h.at(), Optional.empty());
+        } else if (outcome instanceof Outcome.Failed f) {
+            if (ledger.markFailed(job.id(), owner, f.error())) {
+                JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, f.detail());
+                if (failure.getCause() != null) {
+                    log.debug("Job {} failed", job.id(), failure.getCause());
                 }
             }
-            return;
-        }
-        if (kind == FailureKind.HOST_UNAVAILABLE) {
+        } else if (outcome instanceof Outcome.HostPaused p) {
             boolean wasOpen = breaker.isOpen();
-            breaker.trip(now, reason, retryAfter);
-            ledger.handBack(Optional.of(job.id()), owner, now, Optional.of(reason));
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the host, no attempt spent: " + reason);
+            breaker.trip(now, p.error(), p.retryAfter());
+            ledger.handBack(Optional.of(job.id()), owner, p.at(), Optional.of(p.error()));
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the host, no attempt spent: " + p.error());
             if (!wasOpen) {
-                log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", target.name(), reason,
+                log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", target.name(), p.error(),
                         breaker.nextProbeAt().orElse(now));
             }
-            return;
-        }
-        if (kind == FailureKind.USER_BLOCKED) {
-            userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), reason);
-            ledger.handBack(Optional.of(job.id()), owner, now.plus(UserPauses.PAUSE), Optional.of(reason));
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "the user's deliveries pause, no attempt spent: " + reason);
-            return;
-        }
-        Duration backoff = retryPolicy.delay(job.attempts(), random.getAsDouble());
-        // A host may ask for a longer wait than the backoff, never for one longer than the longest backoff.
-        Duration wait = retryAfter.filter(r -> r.compareTo(backoff) > 0)
-                .map(r -> r.compareTo(retryPolicy.maxDelay()) > 0 ? retryPolicy.maxDelay() : r).orElse(backoff);
-        Instant next = now.plus(wait);
-        if (ledger.reschedule(job.id(), owner, next, reason)) {
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "attempt " + job.attempts() + " of "
-                    + retryPolicy.maxAttempts() + " failed, next at " + next + ": " + reason);
+        } else if (outcome instanceof Outcome.UserPaused u) {
+            userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), u.error());
+            ledger.handBack(Optional.of(job.id()), owner, u.until(), Optional.of(u.error()));
+            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "the user's deliveries pause, no attempt spent: "
+                    + u.error());
+        } else if (outcome instanceof Outcome.Rescheduled r) {
+            if (ledger.reschedule(job.id(), owner, r.at(), r.error())) {
+                JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "attempt " + r.attempt() + " of "
+                        + r.maxAttempts() + " failed, next at " + r.at() + ": " + r.error());
+            }
         }
     }
 
