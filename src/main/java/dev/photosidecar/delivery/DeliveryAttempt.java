@@ -4,8 +4,6 @@ import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
-import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,9 +64,10 @@ final class DeliveryAttempt {
 
     /** Runs the attempt of a job this process has just claimed; handles every Exception itself. */
     void run(Job job) {
-        Optional<Outcome> notNow = policy.beforeAttempt(job, clock.instant(), () -> ledger.olderSiblingInDelivery(job));
+        Instant now = clock.instant();
+        Optional<Outcome> notNow = policy.beforeAttempt(job, now, () -> ledger.olderSiblingInDelivery(job));
         if (notNow.isPresent()) {
-            recorder.beforeAttempt(job, notNow.get());
+            recorder.apply(job, notNow.get(), now, null);
             return;
         }
         try {
@@ -80,8 +79,9 @@ final class DeliveryAttempt {
             if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag(), delivered.fileId())) {
                 spool.remove(job.id());
                 events.get().delivered(job, delivered, Duration.between(job.receivedAt(), clock.instant()));
-                JobLog.transition(job, JobState.DELIVERING, JobState.SUCCEEDED, delivered.remotePath()
-                        + (delivered.alreadyPresent() ? " (an identical file was already there)" : ""));
+                if (delivered.alreadyPresent()) {
+                    log.info("Job {}: an identical file was already at {}", job.id(), delivered.remotePath());
+                }
             } else {
                 log.warn("Job {} was delivered to {} but its lease had been lost; it will be checked again",
                         job.id(), delivered.remotePath());
@@ -101,6 +101,6 @@ final class DeliveryAttempt {
         Instant now = clock.instant();
         events.get().attemptFailed(job, failure.kind(), failure.getMessage());
         Outcome outcome = policy.afterFailure(failure, job.attempts(), now, random.getAsDouble(), stopping.getAsBoolean());
-        recorder.afterFailure(job, outcome, now, failure.getCause());
+        recorder.apply(job, outcome, now, failure.getCause());
     }
 }

@@ -2,8 +2,6 @@ package dev.photosidecar.delivery;
 
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
-import dev.photosidecar.ledger.JobState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,7 +94,6 @@ final class Dispatcher implements Runnable {
         List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease, userPauses.pausedUsers());
         for (int i = 0; i < claimed.size(); i++) {
             Job job = claimed.get(i);
-            JobLog.transition(job, JobState.PENDING, JobState.DELIVERING, "attempt " + job.attempts());
             try {
                 workers.start(job);
             } catch (Throwable e) {

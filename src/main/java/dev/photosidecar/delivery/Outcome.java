@@ -30,7 +30,7 @@ public sealed interface Outcome {
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, {@code error} kept for the device. */
-    record Rescheduled(Instant at, String error, int attempt, int maxAttempts) implements Outcome {
+    record Rescheduled(Instant at, String error) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return true;
@@ -56,11 +56,8 @@ public sealed interface Outcome {
         }
     }
 
-    /**
-     * The job fails for good: {@code error} becomes its last error, {@code detail} is what its transition line
-     * says.
-     */
-    record Failed(String error, String detail) implements Outcome {
+    /** The job fails for good, {@code error} saying why. */
+    record Failed(String error) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return true;

@@ -37,7 +37,7 @@ public final class OutcomePolicy {
         int made = job.attempts() - 1;
         if (!retry.allowsAnotherAttempt(made)) {
             return Optional.of(new Outcome.Failed("gave up after " + made + " attempts"
-                    + job.lastError().map(e -> "; last error: " + e).orElse(""), "gave up after " + made + " attempts"));
+                    + job.lastError().map(e -> "; last error: " + e).orElse("")));
         }
         if (siblingInDelivery.getAsBoolean()) {
             return Optional.of(new Outcome.WaitsForSibling(now.plus(SIBLING_WAIT)));
@@ -59,11 +59,10 @@ public final class OutcomePolicy {
         FailureKind kind = failure.kind();
         String reason = failure.getMessage();
         if (kind == FailureKind.PERMANENT) {
-            return new Outcome.Failed(reason, reason);
+            return new Outcome.Failed(reason);
         }
         if (kind.spendsAttempt() && !retry.allowsAnotherAttempt(attempts)) {
-            String error = reason + " (gave up after " + attempts + " attempts)";
-            return new Outcome.Failed(error, error);
+            return new Outcome.Failed(reason + " (gave up after " + attempts + " attempts)");
         }
         if (kind == FailureKind.HOST_UNAVAILABLE) {
             return new Outcome.HostPaused(now, reason, failure.retryAfter());
@@ -75,6 +74,6 @@ public final class OutcomePolicy {
         // A host may ask for a longer wait than the backoff, never for one longer than the longest backoff.
         Duration wait = failure.retryAfter().filter(r -> r.compareTo(backoff) > 0)
                 .map(r -> r.compareTo(retry.maxDelay()) > 0 ? retry.maxDelay() : r).orElse(backoff);
-        return new Outcome.Rescheduled(now.plus(wait), reason, attempts, retry.maxAttempts());
+        return new Outcome.Rescheduled(now.plus(wait), reason);
     }
 }

@@ -1,17 +1,19 @@
 package dev.photosidecar.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Renders every error the same way: {@code {"error":{"code":…,"message":…}}}, never a stack trace, and the code
  * again in the {@code X-Error-Code} header for apps that read headers but not bodies (iOS 26.4+).
  */
 final class ErrorResponses {
+    // Logged under the server's name, as these lines always were.
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
     /** The stable error code of an error answer, as a header. */
     static final String ERROR_CODE_HEADER = "X-Error-Code";
 
@@ -26,6 +28,24 @@ final class ErrorResponses {
             error.put("details", details);
         }
         return Map.of("error", error);
+    }
+
+    /**
+     * Answers any failure a handler threw: a {@link Problem} or a typed storage error as {@link StorageErrors} maps
+     * it; a full disk anywhere below (a spool write, an fsync, a ledger insert) as 507, which the client may retry;
+     * anything else as a 500 that names nothing internal, with the details in the log.
+     */
+    static void sendFailure(Context ctx, Exception e) {
+        send(ctx, StorageErrors.answerFor(e).orElseGet(() -> unexpected(ctx, e)));
+    }
+
+    private static Problem unexpected(Context ctx, Exception e) {
+        if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
+            log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
+            return new Problem(ErrorCode.INSUFFICIENT_STORAGE, "the sidecar's disk is full; nothing was changed, try again later");
+        }
+        log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
+        return new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details");
     }
 
     static void send(Context ctx, Problem p) {

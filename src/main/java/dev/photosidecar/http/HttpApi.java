@@ -127,18 +127,8 @@ public final class HttpApi {
 
             admin.register(config.routes);
 
-            config.routes.exception(Problem.class, (e, ctx) -> ErrorResponses.send(ctx, e));
-            config.routes.exception(Exception.class, (e, ctx) -> {
-                if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
-                    // ENOSPC or SQLITE_FULL anywhere (spool write, fsync, ledger insert): the client may retry later.
-                    log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
-                    ErrorResponses.send(ctx, new Problem(ErrorCode.INSUFFICIENT_STORAGE,
-                            "the sidecar's disk is full; nothing was changed, try again later"));
-                    return;
-                }
-                log.error("Unexpected error in {} {}", ctx.method(), ctx.path(), e);
-                ErrorResponses.send(ctx, new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details"));
-            });
+            // Every failure, typed or not, is answered through the one table (StorageErrors) or as an internal error.
+            config.routes.exception(Exception.class, (e, ctx) -> ErrorResponses.sendFailure(ctx, e));
             config.routes.error(404, "*", ctx -> {
                 if (ctx.result() == null || ctx.result().isEmpty() || !ctx.result().contains("\"error\"")) {
                     ErrorResponses.send(ctx, new Problem(ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.method() + " " + ctx.path()));

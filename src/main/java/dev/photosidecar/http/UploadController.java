@@ -7,11 +7,11 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
+import dev.photosidecar.spool.SpoolException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Optional;
@@ -62,9 +62,9 @@ final class UploadController {
     void upload(Context ctx) throws IOException {
         try {
             receive(ctx);
-        } catch (Problem p) {
-            metrics.uploadRefused(p.code());
-            throw p;
+        } catch (Problem | SpoolException refused) {
+            metrics.uploadRefused(StorageErrors.answerFor(refused).orElseThrow().code());
+            throw refused;
         }
     }
 
@@ -117,7 +117,6 @@ final class UploadController {
                     spool.commit(body, known.id());
                     Optional<Job> revived = ledger.reviveFailed(device.id(), known.id());
                     if (revived.isPresent()) {
-                        JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again");
                         newJobSignal.run();
                         UploadReceipt.put(ctx, revived.get());
                         ctx.status(200).json(JobView.of(revived.get()));
@@ -143,7 +142,6 @@ final class UploadController {
                 spool.remove(jobId);
                 throw e;
             }
-            JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             UploadReceipt.put(ctx, job);

@@ -1,22 +1,24 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
-
 /** A resumable append that named another offset than the one on disk; carries the true one for the answer. */
-public final class OffsetMismatch extends Problem {
+public final class OffsetMismatch extends SpoolException {
     private static final long serialVersionUID = 1L;
 
+    private final long claimed;
     private final long offset;
 
     OffsetMismatch(long claimed, long offset) {
-        super(ErrorCode.OFFSET_MISMATCH, "the upload is at offset " + offset + ", not " + claimed
-                + "; ask for the offset (HEAD) and continue from there",
-                java.util.Map.of("problemType", "https://iana.org/assignments/http-problem-types#mismatching-upload-offset",
-                        "expectedOffset", offset, "providedOffset", claimed));
+        super("the upload is at offset " + offset + ", not " + claimed);
+        this.claimed = claimed;
         this.offset = offset;
     }
 
+    /** The offset the request named. */
+    public long claimed() {
+        return claimed;
+    }
+
+    /** The durable offset on disk. */
     public long offset() {
         return offset;
     }

@@ -1,7 +1,5 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -123,8 +121,7 @@ public final class PartialStore {
                 room.arrived(count);
                 checkBounds(start + count, totalLength);
                 if (declared >= 0 && count > declared) {
-                    throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
-                            "the body is longer than the " + declared + " bytes Content-Length announced");
+                    throw LengthMismatch.longerThanDeclared(declared);
                 }
                 if (count > nextCheck) {
                     spool.ensureRoom();
@@ -147,18 +144,17 @@ public final class PartialStore {
                 }
                 if (!MessageDigest.isEqual(sha, chunkSha256.get())) {
                     rollBack(out, start);
-                    throw new Problem(ErrorCode.CHECKSUM_MISMATCH, "the body's SHA-256 is " + Base64.getEncoder().encodeToString(sha)
-                            + " but Upload-Checksum says " + Base64.getEncoder().encodeToString(chunkSha256.get())
-                            + "; none of it was kept");
+                    throw new DigestMismatch(DigestMismatch.Scope.APPEND, Base64.getEncoder().encodeToString(sha),
+                            Base64.getEncoder().encodeToString(chunkSha256.get()));
                 }
             }
             out.force(true);
             return new Appended(start + count, count, cutShort);
         } catch (IOException | RuntimeException e) {
-            if (e instanceof Problem p && p.code() == ErrorCode.CHECKSUM_MISMATCH) {
+            if (e instanceof DigestMismatch) {
                 throw e; // rolled back above
             }
-            if (chunkSha256.isEmpty() && isServerSide(e)) {
+            if (chunkSha256.isEmpty() && isSidecarFault(e)) {
                 // The sidecar failed (out of space, a write or fsync error), not the request: what reached the file
                 // is a true prefix of the body, so it is kept for the client to resume from, once it is durable.
                 keepDurable(out);
@@ -170,12 +166,12 @@ public final class PartialStore {
         }
     }
 
-    /** Whether an append failed because of the sidecar (disk, I/O) rather than because of what the request sent. */
-    public static boolean isServerSide(Throwable e) {
-        if (e instanceof Problem p) {
-            return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
-        }
-        return true;
+    /**
+     * Whether an append failed because of the sidecar (disk, I/O) rather than because of what the request sent: only
+     * the spool's own refusals (too large, too long, a wrong checksum) are the request's.
+     */
+    private static boolean isSidecarFault(Throwable e) {
+        return !(e instanceof SpoolException refusal) || refusal.isSidecarFault();
     }
 
     private static void keepDurable(FileChannel out) {
@@ -189,8 +185,7 @@ public final class PartialStore {
 
     private void checkBounds(long total, long totalLength) {
         if (totalLength >= 0 && total > totalLength) {
-            throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
-                    "the upload would grow past its announced length of " + totalLength + " bytes; nothing of this request was kept");
+            throw LengthMismatch.pastUploadLength(totalLength);
         }
         if (total > spool.maxUploadBytes()) {
             throw spool.tooLarge();
@@ -204,7 +199,7 @@ public final class PartialStore {
 
     /**
      * A finished upload, hashed from disk and checked against {@code expectedSha256}; it can then be
-     * committed like any received body. On a mismatch the bytes are removed and DIGEST_MISMATCH thrown.
+     * committed like any received body. On a mismatch the bytes are removed and {@link DigestMismatch} thrown.
      */
     public ReceivedUpload finish(String id, Optional<String> expectedSha256) {
         Path file = path(id);
@@ -216,8 +211,7 @@ public final class PartialStore {
             String sha = Sha256.ofFile(file);
             if (expectedSha256.isPresent() && !expectedSha256.get().equalsIgnoreCase(sha)) {
                 delete(id);
-                throw new Problem(ErrorCode.DIGEST_MISMATCH, "the upload's SHA-256 is " + sha + " but the digest header said "
-                        + expectedSha256.get() + "; nothing was kept");
+                throw new DigestMismatch(DigestMismatch.Scope.UPLOAD, sha, expectedSha256.get());
             }
             return new ReceivedUpload(secondName(file), size, sha);
         } catch (IOException e) {

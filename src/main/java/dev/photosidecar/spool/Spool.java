@@ -1,7 +1,5 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,8 +67,10 @@ public final class Spool {
      *
      * @param declaredLength the Content-Length, or -1 for a chunked body
      * @param expectedSha256 the RFC 9530 digest the client sent, if any
-     * @throws Problem for a body that is too large, would break into the reserve, is shorter or longer
-     *                 than declared, or does not match its digest. Nothing is left behind.
+     * @throws UploadTooLarge   for a body larger than the maximum
+     * @throws OutOfSpace       for a body that would break into the reserve (or a full disk)
+     * @throws LengthMismatch   for a body shorter or longer than declared
+     * @throws DigestMismatch   for a body that does not match its digest. Nothing is left behind.
      */
     public ReceivedUpload receive(InputStream body, long declaredLength, Optional<byte[]> expectedSha256) {
         if (declaredLength > maxUploadBytes) {
@@ -101,9 +101,7 @@ public final class Spool {
                 try {
                     n = body.read(buf);
                 } catch (IOException e) {
-                    throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "the body ended early after " + count + " bytes"
-                            + (declared >= 0 ? " of the " + declared + " that Content-Length announced" : "")
-                            + " (" + e.getClass().getSimpleName() + ")");
+                    throw LengthMismatch.endedEarly(count, declared, e.getClass().getSimpleName());
                 }
                 if (n < 0) {
                     break;
@@ -114,8 +112,7 @@ public final class Spool {
                     throw tooLarge();
                 }
                 if (declared >= 0 && count > declared) {
-                    throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
-                            "the body is longer than the " + declared + " bytes Content-Length announced");
+                    throw LengthMismatch.longerThanDeclared(declared);
                 }
                 if (count > nextCheck) {
                     ensureRoom();
@@ -134,13 +131,12 @@ public final class Spool {
             throw new IllegalStateException("cannot write to the spool: " + e.getMessage(), e);
         }
         if (declared >= 0 && count != declared) {
-            throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH,
-                    "the body has " + count + " bytes but Content-Length announced " + declared);
+            throw LengthMismatch.notAsDeclared(count, declared);
         }
         byte[] sha = digest.digest();
         if (expected.isPresent() && !MessageDigest.isEqual(expected.get(), sha)) {
-            throw new Problem(ErrorCode.DIGEST_MISMATCH, "the body's SHA-256 is " + java.util.Base64.getEncoder().encodeToString(sha)
-                    + " but the digest header says " + java.util.Base64.getEncoder().encodeToString(expected.get()));
+            throw new DigestMismatch(DigestMismatch.Scope.BODY, java.util.Base64.getEncoder().encodeToString(sha),
+                    java.util.Base64.getEncoder().encodeToString(expected.get()));
         }
         return new ReceivedUpload(temp, count, Sha256.hex(sha));
     }
@@ -286,8 +282,8 @@ public final class Spool {
     }
 
     /**
-     * Promises room to an arriving body of {@code declaredLength} bytes (-1 when unknown), or throws 507 when it
-     * does not fit beside what running bodies are promised. Close the reservation however the body ends.
+     * Promises room to an arriving body of {@code declaredLength} bytes (-1 when unknown), or throws {@link OutOfSpace} when it
+     * does not fit beside what running bodies are promised ({@link OutOfSpace}). Close the reservation however the body ends.
      */
     Reservations.Reservation reserve(long declaredLength) {
         long usable = usableBytes();
@@ -301,7 +297,7 @@ public final class Spool {
         return r;
     }
 
-    /** 507 once the disk has dropped to the reserve (checked as a body grows). */
+    /** {@link OutOfSpace} once the disk has dropped to the reserve (checked as a body grows). */
     void ensureRoom() {
         long usable = usableBytes();
         if (usable < reserveBytes) {
@@ -311,14 +307,12 @@ public final class Spool {
         }
     }
 
-    Problem tooLarge() {
-        return new Problem(ErrorCode.UPLOAD_TOO_LARGE,
-                "the upload is larger than the maximum of " + maxUploadBytes + " bytes (" + Units.formatBytes(maxUploadBytes) + ")");
+    UploadTooLarge tooLarge() {
+        return new UploadTooLarge(maxUploadBytes);
     }
 
-    static Problem insufficientStorage() {
-        return new Problem(ErrorCode.INSUFFICIENT_STORAGE,
-                "the sidecar's spool is out of space; nothing was kept, try again later");
+    static OutOfSpace insufficientStorage() {
+        return new OutOfSpace();
     }
 
     static boolean isDiskFull(IOException e) {

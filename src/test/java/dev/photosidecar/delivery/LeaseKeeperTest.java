@@ -13,6 +13,7 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lease keeper on its own, against a real ledger file, one round at a time and with a clock moved by hand. */
+@UnitTest
 class LeaseKeeperTest {
     private static final Duration LEASE = Duration.ofMinutes(5);
 

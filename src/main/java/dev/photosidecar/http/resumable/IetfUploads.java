@@ -11,9 +11,11 @@ import dev.photosidecar.http.UploadReceipt;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.spool.OffsetMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Sha256;
+import dev.photosidecar.spool.SpoolException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -153,11 +155,11 @@ public final class IetfUploads {
                 try {
                     appended = uploads.append(u, 0, new RequestBody(ctx), declared, Optional.empty());
                 } catch (RuntimeException e) {
-                    if (PartialStore.isServerSide(e)) {
+                    if (StorageErrors.isSidecarFault(e)) {
                         keepForResumption(ctx, u, e);
                         return;
                     }
-                    uploads.refusedAtCreation(u, (Problem) e);
+                    uploads.refusedAtCreation(u, e);
                     throw e;
                 }
                 ctx.header("Location", PATH + u.id());
@@ -209,7 +211,7 @@ public final class IetfUploads {
                 return;
             }
             appendTo(ctx, versionOf(ctx, found.get()), found.get(), device);
-        } catch (Problem p) {
+        } catch (Problem | SpoolException p) {
             // From version 7 an answer to an append always says whether the upload is complete, errors included.
             if (asked.completeOnEveryAppendAnswer() && !ctx.res().containsHeader(asked.completeHeader())) {
                 asked.putComplete(ctx, false);
@@ -252,7 +254,7 @@ public final class IetfUploads {
                 version.putComplete(ctx, false);
                 throw m;
             } catch (RuntimeException e) {
-                if (PartialStore.isServerSide(e) && body.bytesRead() > 0) {
+                if (StorageErrors.isSidecarFault(e) && body.bytesRead() > 0) {
                     keepForResumption(ctx, u, e);
                     return;
                 }
@@ -318,7 +320,7 @@ public final class IetfUploads {
         try {
             finished = uploads.finish(u, device);
         } catch (RuntimeException e) {
-            if (PartialStore.isServerSide(e)) {
+            if (StorageErrors.isSidecarFault(e)) {
                 keepForResumption(ctx, u, e);
                 return;
             }
@@ -358,8 +360,9 @@ public final class IetfUploads {
         } catch (RuntimeException e) {
             offset = "(unknown: " + e.getMessage() + ")";
         }
-        String what = failure instanceof Problem p ? p.code().name() : failure.toString();
-        if (failure instanceof Problem) {
+        Optional<Problem> answer = StorageErrors.answerFor(failure);
+        String what = answer.map(p -> p.code().name()).orElseGet(failure::toString);
+        if (answer.isPresent()) {
             log.warn("Resumable upload {} (key {}): {}; its {} durable bytes are kept and the connection is dropped, so that"
                     + " the client resumes from there", u.id(), u.key(), what, offset);
         } else {

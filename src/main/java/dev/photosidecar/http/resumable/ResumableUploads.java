@@ -12,10 +12,11 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.http.StorageErrors;
+import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
@@ -224,8 +225,8 @@ public final class ResumableUploads {
         ReceivedUpload body;
         try {
             body = partials.finish(u.id(), u.expectedSha256());
-        } catch (Problem p) {
-            remove(u, "refused", p.getMessage());
+        } catch (DigestMismatch p) {
+            remove(u, "refused", StorageErrors.answerFor(p).orElseThrow().getMessage());
             throw p;
         }
         // The partial file stays until the outcome is recorded: if committing or recording fails, the upload is
@@ -251,7 +252,6 @@ public final class ResumableUploads {
             spool.commit(body, u.id());
             Job job = uploads.finishReceiving(u.id(), body.size(), body.sha256()).orElseThrow(() ->
                     new IllegalStateException("resumable upload " + u.id() + " lost its receiving job"));
-            JobLog.transition(job, JobState.RECEIVING, JobState.PENDING, job.filename() + ", " + job.size() + " bytes (resumable)");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             return new Finished(201, job);
@@ -261,7 +261,6 @@ public final class ResumableUploads {
             spool.commit(body, u.id());
             Job job = jobs.insert(u.toNewJob(body.size(), body.sha256()));
             uploads.forget(u.id());
-            JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes (resumable)");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             return new Finished(201, job);
@@ -272,7 +271,6 @@ public final class ResumableUploads {
             uploads.forget(u.id());
             Optional<Job> revived = jobs.reviveFailed(device.id(), known.id());
             if (revived.isPresent()) {
-                JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again (resumable)");
                 newJobSignal.run();
                 return new Finished(200, revived.get());
             }
@@ -292,9 +290,9 @@ public final class ResumableUploads {
      * The request that created the upload was refused before any of it was kept (too large, out of space,
      * a body longer than announced): the upload goes too, so that no receiving job lingers for it.
      */
-    void refusedAtCreation(ResumableUpload u, Problem why) {
+    void refusedAtCreation(ResumableUpload u, RuntimeException why) {
         if (partials.offset(u.id()) == 0) {
-            remove(u, "refused", why.getMessage());
+            remove(u, "refused", StorageErrors.answerFor(why).map(Problem::getMessage).orElseGet(why::toString));
         }
     }
 

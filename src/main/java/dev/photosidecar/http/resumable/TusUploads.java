@@ -10,8 +10,10 @@ import dev.photosidecar.http.UploadReceipt;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.spool.OffsetMismatch;
 import dev.photosidecar.spool.PartialStore;
+import dev.photosidecar.spool.SpoolException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,11 +82,12 @@ public final class TusUploads {
                 if (withBody) {
                     try {
                         offset = append(ctx, u, device, 0, false);
-                    } catch (Problem p) {
-                        if (p.code() != ErrorCode.KEY_CONFLICT && p.code() != ErrorCode.DIGEST_MISMATCH) {
-                            uploads.refusedAtCreation(u, p);
+                    } catch (Problem | SpoolException refused) {
+                        ErrorCode code = StorageErrors.answerFor(refused).orElseThrow().code();
+                        if (code != ErrorCode.KEY_CONFLICT && code != ErrorCode.DIGEST_MISMATCH) {
+                            uploads.refusedAtCreation(u, refused);
                         }
-                        throw p;
+                        throw refused;
                     }
                 } else if (length == 0) {
                     // Location stays the tus upload's URL, which tus clients need; the job is in the receipt headers.
