@@ -17,6 +17,6 @@ import org.junit.jupiter.api.Tag;
 @Documented
 @Inherited
 @Tag(Tiers.POSTGRES)
-@net.jqwik.api.Tag(Tiers.POSTGRES) // jqwik reads only its own tag
+@net.jqwik.api.Tag(Tiers.POSTGRES) // jqwik's engine reads only its own tag; without it -Dgroups would drop the fuzz tests
 public @interface PostgresTest {
 }
