@@ -3,15 +3,17 @@ package dev.photosidecar.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.photosidecar.ledger.Device;
-import dev.photosidecar.ledger.Ids;
-import dev.photosidecar.ledger.Job;
-import dev.photosidecar.ledger.JobState;
-import dev.photosidecar.ledger.NewJob;
-import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.NewJob;
+import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
@@ -34,12 +36,13 @@ class LeaseKeeperTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
     private final WakeSignal signal = new WakeSignal();
-    private SqliteJobLedger ledger;
+    private Jdbi jdbi;
+    private JobLedger ledger;
     private Device phone;
 
     @BeforeEach
     void ledger() {
-        Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
+        jdbi = Database.open(dir.resolve("ledger.db"));
         ledger = new SqliteJobLedger(jdbi, clock);
         phone = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
     }
@@ -86,7 +89,7 @@ class LeaseKeeperTest {
     @Test
     void aRoundThatFailsDoesNotThrowSoTheTimerKeepsRunningIt() {
         LeaseKeeper keeper = new LeaseKeeper(ledger, clock, LEASE, "me", signal);
-        ledger.withHandle(h -> h.execute("DROP TABLE jobs"));
+        jdbi.useHandle(h -> h.execute("DROP TABLE jobs"));
         // Logged, not thrown: a scheduled task that throws is never run again.
         assertThatCode(keeper::keep).doesNotThrowAnyException();
     }
