@@ -31,9 +31,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * The job ledger: every state change of a job is one guarded SQL statement here, so the state machine
- * holds even with many workers and requests at once. A statement that finds the job in an unexpected
- * state changes nothing and says so.
+ * The {@link JobLedger} in SQLite: every state change of a job is one guarded SQL statement here
+ * ({@code UPDATE ... WHERE state = ... RETURNING *}), so the state machine holds even with many workers and
+ * requests at once; a statement that finds the job in an unexpected state changes nothing and says so. Each
+ * change that happened is logged once ({@link JobLog}), after its commit.
  */
 public final class SqliteJobLedger implements JobLedger {
     private static final String COLUMNS = "*";
