@@ -33,31 +33,27 @@ final class UploadController {
     private final Spool spool;
     private final Runnable newJobSignal;
     private final SidecarMetrics metrics;
-    private volatile java.util.function.Consumer<Job> supersedeReceiving = job -> { };
-    private volatile java.util.function.Function<Context, java.util.OptionalLong> partialUploadRules =
-            ctx -> java.util.OptionalLong.empty();
+    private final java.util.function.Consumer<Job> supersedeReceiving;
+    private final java.util.function.Function<Context, java.util.OptionalLong> partialUploadRules;
 
+    /**
+     * @param supersedeReceiving what to do when a whole body arrives for a key whose resumable upload is unfinished
+     *                           (remove that upload)
+     * @param partialUploadRules what a plain upload must not be: a request that says more will follow is refused, and
+     *                           the {@code Upload-Length} it announces (if any) is returned, to be held against the
+     *                           bytes that arrive
+     */
     UploadController(UploadGate gate, BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal,
-                     SidecarMetrics metrics) {
+                     SidecarMetrics metrics, java.util.function.Consumer<Job> supersedeReceiving,
+                     java.util.function.Function<Context, java.util.OptionalLong> partialUploadRules) {
         this.metrics = metrics;
         this.gate = gate;
         this.auth = auth;
         this.ledger = ledger;
         this.spool = spool;
         this.newJobSignal = newJobSignal;
-    }
-
-    /** What to do when a whole body arrives for a key whose resumable upload is unfinished (remove that upload). */
-    void onReceiving(java.util.function.Consumer<Job> supersede) {
-        this.supersedeReceiving = supersede;
-    }
-
-    /**
-     * What a plain upload must not be: a request that says more will follow is refused, and the {@code Upload-Length}
-     * it announces (if any) is returned, to be held against the bytes that arrive.
-     */
-    void onPartialUploadHeaders(java.util.function.Function<Context, java.util.OptionalLong> rules) {
-        this.partialUploadRules = rules;
+        this.supersedeReceiving = supersedeReceiving;
+        this.partialUploadRules = partialUploadRules;
     }
 
     void upload(Context ctx) throws IOException {
