@@ -99,7 +99,7 @@ public final class JobsCommand {
 
         @Override
         public Integer call() {
-            int n = ledger(config).retryAllFailed(Optional.ofNullable(user));
+            int n = ledger(config).retryAllFailed(Optional.ofNullable(user)).size();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 Output.json(out, Map.of("retried", n));

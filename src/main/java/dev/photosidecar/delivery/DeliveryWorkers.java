@@ -4,8 +4,6 @@ import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
-import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.RetryPolicy;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
@@ -135,7 +133,6 @@ public final class DeliveryWorkers implements AutoCloseable {
                 List<Job> claimed = free == 0 ? List.of() : ledger.claimDue(owner, free, lease, userPauses.pausedUsers());
                 for (int i = 0; i < claimed.size(); i++) {
                     Job job = claimed.get(i);
-                    JobLog.transition(job, JobState.PENDING, JobState.DELIVERING, "attempt " + job.attempts());
                     freeWorkers.acquireUninterruptibly();
                     try {
                         workers.execute(() -> run(job));
@@ -275,14 +272,11 @@ public final class DeliveryWorkers implements AutoCloseable {
             // Deliveries interrupted by crashes also count; a job that keeps killing its worker must end.
             ledger.markFailed(job.id(), owner, "gave up after " + (job.attempts() - 1) + " attempts"
                     + job.lastError().map(e -> "; last error: " + e).orElse(""));
-            JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, "gave up after " + (job.attempts() - 1) + " attempts");
-
             return;
         }
         if (ledger.olderSiblingInDelivery(job)) {
             // The other half of this Live Photo is landing now; its final name decides this one's.
             ledger.handBack(Optional.of(job.id()), owner, clock.instant().plusSeconds(1), Optional.empty());
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the other half of its Live Photo");
             return;
         }
         try {
@@ -294,8 +288,9 @@ public final class DeliveryWorkers implements AutoCloseable {
             if (ledger.markSucceeded(job.id(), owner, delivered.remotePath(), delivered.etag(), delivered.fileId())) {
                 spool.remove(job.id());
                 events.delivered(job, delivered, Duration.between(job.receivedAt(), clock.instant()));
-                JobLog.transition(job, JobState.DELIVERING, JobState.SUCCEEDED, delivered.remotePath()
-                        + (delivered.alreadyPresent() ? " (an identical file was already there)" : ""));
+                if (delivered.alreadyPresent()) {
+                    log.info("Job {}: an identical file was already at {}", job.id(), delivered.remotePath());
+                }
             } else {
                 log.warn("Job {} was delivered to {} but its lease had been lost; it will be checked again",
                         job.id(), delivered.remotePath());
@@ -319,7 +314,6 @@ public final class DeliveryWorkers implements AutoCloseable {
         if (kind == FailureKind.PERMANENT || (kind.spendsAttempt() && !retryPolicy.allowsAnotherAttempt(job.attempts()))) {
             String error = kind == FailureKind.PERMANENT ? reason : reason + " (gave up after " + job.attempts() + " attempts)";
             if (ledger.markFailed(job.id(), owner, error)) {
-                JobLog.transition(job, JobState.DELIVERING, JobState.FAILED, error);
                 if (cause != null) {
                     log.debug("Job {} failed", job.id(), cause);
                 }
@@ -330,7 +324,6 @@ public final class DeliveryWorkers implements AutoCloseable {
             boolean wasOpen = breaker.isOpen();
             breaker.trip(now, reason, retryAfter);
             ledger.handBack(Optional.of(job.id()), owner, now, Optional.of(reason));
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "waits for the host, no attempt spent: " + reason);
             if (!wasOpen) {
                 log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", target.name(), reason,
                         breaker.nextProbeAt().orElse(now));
@@ -340,7 +333,6 @@ public final class DeliveryWorkers implements AutoCloseable {
         if (kind == FailureKind.USER_BLOCKED) {
             userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), reason);
             ledger.handBack(Optional.of(job.id()), owner, now.plus(UserPauses.PAUSE), Optional.of(reason));
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "the user's deliveries pause, no attempt spent: " + reason);
             return;
         }
         Duration backoff = retryPolicy.delay(job.attempts(), random.getAsDouble());
@@ -348,10 +340,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         Duration wait = retryAfter.filter(r -> r.compareTo(backoff) > 0)
                 .map(r -> r.compareTo(retryPolicy.maxDelay()) > 0 ? retryPolicy.maxDelay() : r).orElse(backoff);
         Instant next = now.plus(wait);
-        if (ledger.reschedule(job.id(), owner, next, reason)) {
-            JobLog.transition(job, JobState.DELIVERING, JobState.PENDING, "attempt " + job.attempts() + " of "
-                    + retryPolicy.maxAttempts() + " failed, next at " + next + ": " + reason);
-        }
+        ledger.reschedule(job.id(), owner, next, reason);
     }
 
     /** Where outcomes are reported (metrics). */

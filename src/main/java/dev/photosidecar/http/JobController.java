@@ -6,9 +6,9 @@ import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobPage;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.Transition;
 import dev.photosidecar.spool.Spool;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +70,7 @@ final class JobController {
 
     void acknowledge(Context ctx) {
         Device device = auth.device(ctx);
-        List<Job> done = ledger.acknowledge(device.id(), List.of(ctx.pathParam("id")));
+        List<Job> done = ledger.acknowledge(device.id(), List.of(ctx.pathParam("id"))).stream().map(Transition::job).toList();
         done.forEach(this::acknowledged);
         ctx.json(JobView.of(done.get(0)));
     }
@@ -78,29 +78,26 @@ final class JobController {
     void acknowledgeMany(Context ctx) {
         Device device = auth.device(ctx);
         List<String> ids = JsonBodies.stringList(ctx, "ids");
-        List<Job> done = ledger.acknowledge(device.id(), ids);
+        List<Job> done = ledger.acknowledge(device.id(), ids).stream().map(Transition::job).toList();
         done.forEach(this::acknowledged);
         ctx.json(Map.of("jobs", done.stream().map(JobView::of).toList()));
     }
 
     private void acknowledged(Job job) {
         spool.remove(job.id());
-        JobLog.transition(job, job.remotePath().isPresent() ? "succeeded" : "failed", "acknowledged", "");
     }
 
     void retry(Context ctx) {
         Device device = auth.device(ctx);
-        Job job = ledger.retry(device.id(), ctx.pathParam("id"));
-        JobLog.transition(job, "failed", "pending", "retried by the device");
+        Job job = ledger.retry(device.id(), ctx.pathParam("id")).job();
         newJobSignal.run();
         ctx.json(JobView.of(job));
     }
 
     void cancel(Context ctx) {
         Device device = auth.device(ctx);
-        Job job = ledger.cancel(device.id(), ctx.pathParam("id"));
+        Job job = ledger.cancel(device.id(), ctx.pathParam("id")).job();
         spool.remove(job.id());
-        JobLog.transition(job, job.lastError().isPresent() ? "failed" : "pending", "cancelled", "by the device");
         // A half-done chunked upload on the host is removed in the background: the host may be slow or away.
         CompletableFuture.runAsync(() -> target.discard(job));
         ctx.json(JobView.of(job));

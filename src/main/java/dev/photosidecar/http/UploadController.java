@@ -7,7 +7,6 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
@@ -114,7 +113,6 @@ final class UploadController {
                     spool.commit(body, known.id());
                     Optional<Job> revived = ledger.reviveFailed(device.id(), known.id());
                     if (revived.isPresent()) {
-                        JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again");
                         newJobSignal.run();
                         UploadReceipt.put(ctx, revived.get());
                         ctx.status(200).json(JobView.of(revived.get()));
@@ -140,7 +138,6 @@ final class UploadController {
                 spool.remove(jobId);
                 throw e;
             }
-            JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             UploadReceipt.put(ctx, job);

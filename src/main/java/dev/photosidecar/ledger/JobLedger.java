@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -29,11 +31,13 @@ import org.sqlite.SQLiteException;
  */
 public final class JobLedger {
     private static final String COLUMNS = "*";
+    /** How often a requested change is judged again when workers keep moving the job on under it. */
+    private static final int MAX_RACES = 10;
 
     private final Jdbi jdbi;
     private final Clock clock;
     private final GroupCommit<NewJob, Job> inserts = new GroupCommit<>(this::insertAll);
-    private final GroupCommit<Success, Boolean> successes = new GroupCommit<>(this::markAllSucceeded);
+    private final GroupCommit<Success, Optional<Job>> successes = new GroupCommit<>(this::markAllSucceeded);
 
     public JobLedger(Jdbi jdbi, Clock clock) {
         this.jdbi = jdbi;
@@ -51,7 +55,10 @@ public final class JobLedger {
      * Uploads that finish at the same time are recorded in one transaction ({@link GroupCommit}).
      */
     public Job insert(NewJob j) {
-        return inserts.submit(j);
+        Job job = inserts.submit(j);
+        // Logged once the batch has committed: a line never tells of a row that a rollback took back.
+        JobLog.log(Transition.arrived(job, JobState.PENDING, job.filename() + ", " + job.size() + " bytes"));
+        return job;
     }
 
     /**
@@ -196,14 +203,15 @@ public final class JobLedger {
 
     /**
      * Acknowledges all the given jobs or none: an unknown id is a 404, any job outside
-     * {@code succeeded}/{@code failed} a 409 naming the ids.
+     * {@code succeeded}/{@code failed} a 409 naming the ids. Returns one transition per job, in the order asked.
      */
-    public List<Job> acknowledge(String deviceId, Collection<String> ids) {
+    public List<Transition> acknowledge(String deviceId, Collection<String> ids) {
         List<String> unique = List.copyOf(new LinkedHashSet<>(ids));
         if (unique.isEmpty()) {
             return List.of();
         }
-        return jdbi.inTransaction(h -> {
+        String canBeAcknowledged = JobState.sqlList(JobState::canBeAcknowledged);
+        List<Transition> done = jdbi.inTransaction(h -> {
             Map<String, Job> found = new LinkedHashMap<>();
             h.createQuery("SELECT * FROM jobs WHERE device_id = :device AND id IN (<ids>)")
                     .bind("device", deviceId).bindList("ids", unique)
@@ -213,30 +221,40 @@ public final class JobLedger {
                 throw new Problem(ErrorCode.JOB_NOT_FOUND, "no such job: " + String.join(", ", limit(missing)),
                         Map.of("ids", missing));
             }
-            List<String> wrong = found.values().stream()
-                    .filter(j -> j.state() != JobState.SUCCEEDED && j.state() != JobState.FAILED)
-                    .map(j -> j.id() + " is " + j.state().wire()).toList();
+            List<Job> wrong = found.values().stream().filter(j -> !j.state().canBeAcknowledged()).toList();
             if (!wrong.isEmpty()) {
                 throw new Problem(ErrorCode.INVALID_STATE,
-                        "only succeeded or failed jobs can be acknowledged: " + String.join(", ", limit(wrong)),
-                        Map.of("ids", found.values().stream()
-                                .filter(j -> j.state() != JobState.SUCCEEDED && j.state() != JobState.FAILED)
-                                .map(Job::id).toList()));
+                        "only succeeded or failed jobs can be acknowledged: " + String.join(", ",
+                                limit(wrong.stream().map(j -> j.id() + " is " + j.state().wire()).toList())),
+                        Map.of("ids", wrong.stream().map(Job::id).toList()));
             }
-            return h.createQuery("""
+            // The transaction holds the write lock since the read above, so every job is still in the state read.
+            Map<String, Job> changed = new LinkedHashMap<>();
+            h.createQuery("""
                     UPDATE jobs SET state = 'acknowledged', finalized_at = :now
-                    WHERE device_id = :device AND id IN (<ids>) AND state IN ('succeeded', 'failed')
-                    RETURNING *""")
+                    WHERE device_id = :device AND id IN (<ids>) AND state IN """ + canBeAcknowledged + " RETURNING *")
                     .bind("now", now()).bind("device", deviceId).bindList("ids", unique)
-                    .map(JobMapper.INSTANCE).list();
+                    .map(JobMapper.INSTANCE).forEach(j -> changed.put(j.id(), j));
+            if (changed.size() != unique.size()) {
+                throw new IllegalStateException("acknowledging " + unique.size() + " jobs changed " + changed.size());
+            }
+            return unique.stream().map(id -> Transition.of(changed.get(id), found.get(id).state(), JobState.ACKNOWLEDGED, ""))
+                    .toList();
         });
+        JobLog.logAll(done);
+        return done;
     }
 
-    /** {@code failed → pending}, attempts reset, due now. */
-    public Job retry(String deviceId, String id) {
-        return transition(deviceId, id, "retried", Set.of(JobState.FAILED), """
+    /** {@code failed → pending} at the device's request, attempts reset, due now. */
+    public Transition retry(String deviceId, String id) {
+        return retry(deviceId, id, "retried by the device");
+    }
+
+    /** {@code failed → pending}, attempts reset, due now; {@code reason} says who asked, for the log. */
+    public Transition retry(String deviceId, String id, String reason) {
+        return change(deviceId, id, "retried", JobState::canBeRetried, JobState.PENDING, reason, """
                 UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL
-                WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""");
+                WHERE id = :id AND device_id = :device AND state = :from RETURNING *""");
     }
 
     /**
@@ -244,39 +262,63 @@ public final class JobLedger {
      * {@code failed → pending} with fresh attempts, due now. Empty if the job is no longer failed.
      */
     public Optional<Job> reviveFailed(String deviceId, String id) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        Optional<Job> revived = jdbi.withHandle(h -> atMostOne("reviving " + id, h.createQuery("""
                 UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL
                 WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""")
                 .bind("id", id).bind("device", deviceId).bind("now", now())
-                .map(JobMapper.INSTANCE).findOne());
+                .map(JobMapper.INSTANCE).list()));
+        revived.ifPresent(j -> JobLog.log(Transition.of(j, JobState.FAILED, JobState.PENDING, "the device sent the bytes again")));
+        return revived;
     }
 
-    /** {@code pending|failed → cancelled}. The caller removes the spool copy once this returns. */
-    public Job cancel(String deviceId, String id) {
-        return transition(deviceId, id, "cancelled", Set.of(JobState.PENDING, JobState.FAILED), """
+    /** {@code pending|failed → cancelled} at the device's request. The caller removes the spool copy once this returns. */
+    public Transition cancel(String deviceId, String id) {
+        return cancel(deviceId, id, "by the device");
+    }
+
+    /** {@code pending|failed → cancelled}; {@code reason} says who asked, for the log. */
+    public Transition cancel(String deviceId, String id, String reason) {
+        return change(deviceId, id, "cancelled", JobState::canBeCancelled, JobState.CANCELLED, reason, """
                 UPDATE jobs SET state = 'cancelled', next_attempt_at = NULL, finalized_at = :now
-                WHERE id = :id AND device_id = :device AND state IN ('pending', 'failed') RETURNING *""");
+                WHERE id = :id AND device_id = :device AND state = :from RETURNING *""");
     }
 
-    private Job transition(String deviceId, String id, String verb, Set<JobState> from, String sql) {
-        Optional<Job> changed = jdbi.withHandle(h -> h.createQuery(sql)
-                .bind("id", id).bind("device", deviceId).bind("now", now())
-                .map(JobMapper.INSTANCE).findOne());
-        if (changed.isPresent()) {
-            return changed.get();
+    /**
+     * A change someone asked for: the job is read, its state checked against {@code allowed}, and {@code sql} run
+     * guarded by that very state ({@code :from}), so the transition knows where the job came from. If the state
+     * moved on in between (a worker claimed the job), the change is judged again against the new state.
+     */
+    private Transition change(String deviceId, String id, String verb, Predicate<JobState> allowed, JobState to,
+                              String reason, String sql) {
+        for (int tries = 0; ; tries++) {
+            Job current = findForDevice(deviceId, id)
+                    .orElseThrow(() -> new Problem(ErrorCode.JOB_NOT_FOUND, "no such job: " + id));
+            if (!allowed.test(current.state()) || tries == MAX_RACES) {
+                throw new Problem(ErrorCode.INVALID_STATE, "job " + id + " is " + current.state().wire() + "; only "
+                        + Arrays.stream(JobState.values()).filter(allowed).map(JobState::wire).sorted()
+                        .collect(Collectors.joining(" or ")) + " jobs can be " + verb);
+            }
+            Optional<Job> changed = jdbi.withHandle(h -> atMostOne(verb + " " + id, h.createQuery(sql)
+                    .bind("id", id).bind("device", deviceId).bind("now", now()).bind("from", current.state().wire())
+                    .map(JobMapper.INSTANCE).list()));
+            if (changed.isPresent()) {
+                Transition t = Transition.of(changed.get(), current.state(), to, reason);
+                JobLog.log(t);
+                return t;
+            }
         }
-        Job current = findForDevice(deviceId, id)
-                .orElseThrow(() -> new Problem(ErrorCode.JOB_NOT_FOUND, "no such job: " + id));
-        throw new Problem(ErrorCode.INVALID_STATE, "job " + id + " is " + current.state().wire() + "; only "
-                + from.stream().map(JobState::wire).sorted().collect(Collectors.joining(" or "))
-                + " jobs can be " + verb);
     }
 
-    /** Operators: every failed job (of one user, or all) back to pending. Returns how many. */
-    public int retryAllFailed(Optional<String> userId) {
-        return jdbi.withHandle(h -> h.createUpdate("UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now,"
-                        + " last_error = NULL WHERE state = 'failed'" + (userId.isPresent() ? " AND user_id = :user" : ""))
-                .bind("now", now()).bind("user", userId.orElse(null)).execute());
+    /** Operators: every failed job (of one user, or all) back to pending. Returns what changed. */
+    public List<Transition> retryAllFailed(Optional<String> userId) {
+        List<Transition> retried = jdbi.withHandle(h -> h.createQuery("UPDATE jobs SET state = 'pending', attempts = 0,"
+                        + " next_attempt_at = :now, last_error = NULL WHERE state = 'failed'"
+                        + (userId.isPresent() ? " AND user_id = :user" : "") + " RETURNING *")
+                .bind("now", now()).bind("user", userId.orElse(null))
+                .map(JobMapper.INSTANCE).list())
+                .stream().map(j -> Transition.of(j, JobState.FAILED, JobState.PENDING, "retried by an operator")).toList();
+        JobLog.logAll(retried);
+        return retried;
     }
 
     // ---- the workers' transitions ----------------------------------------------------------------
@@ -298,7 +340,7 @@ public final class JobLedger {
         long now = now();
         // An empty user id never exists; it keeps the statement one shape whether or not users are paused.
         List<String> skip = pausedUsers.isEmpty() ? List.of("") : List.copyOf(pausedUsers);
-        return jdbi.withHandle(h -> h.createQuery("""
+        List<Job> claimed = jdbi.withHandle(h -> h.createQuery("""
                 UPDATE jobs SET state = 'delivering', attempts = attempts + 1, next_attempt_at = NULL,
                                 lease_owner = :owner, lease_expires_at = :until
                 WHERE seq IN (SELECT seq FROM jobs WHERE state = 'pending' AND next_attempt_at <= :now
@@ -309,6 +351,11 @@ public final class JobLedger {
                 .bind("owner", owner).bind("until", now + lease.toMillis()).bind("now", now).bind("max", max)
                 .bindList("skip", skip)
                 .map(JobMapper.INSTANCE).list());
+        if (claimed.size() > max) {
+            throw new IllegalStateException("a claim of at most " + max + " jobs changed " + claimed.size());
+        }
+        claimed.forEach(j -> JobLog.log(Transition.of(j, JobState.PENDING, JobState.DELIVERING, "attempt " + j.attempts())));
+        return claimed;
     }
 
     /** A paused user is free again: their waiting jobs are due now. */
@@ -344,7 +391,7 @@ public final class JobLedger {
 
     /** When the oldest job still waiting for delivery was received. */
     public Optional<Instant> oldestPendingReceivedAt() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT min(received_at) FROM jobs WHERE state IN ('pending', 'delivering')")
+        return jdbi.withHandle(h -> h.createQuery("SELECT min(received_at) FROM jobs WHERE state IN " + JobState.sqlList(JobState::awaitsDelivery))
                 .map((rs, ctx) -> {
                     long v = rs.getLong(1);
                     return rs.wasNull() ? Optional.<Instant>empty() : Optional.of(Instant.ofEpochMilli(v));
@@ -370,18 +417,23 @@ public final class JobLedger {
     /** Leases whose holder stopped renewing them: the job goes back to pending, due now. */
     public int returnExpiredLeases() {
         long now = now();
-        return jdbi.withHandle(h -> h.createUpdate("""
-                UPDATE jobs SET state = 'pending', next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
-                WHERE state = 'delivering' AND lease_expires_at < :now""")
-                .bind("now", now).execute());
+        return returnLeases(" AND lease_expires_at < :now", Map.of("now", now), "its lease ran out; the attempt counts");
     }
 
     /** Leases of any holder but {@code owner}: used at start-up, when the data-folder lock proves they are dead. */
     public int returnLeasesNotOwnedBy(String owner) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        return returnLeases(" AND lease_owner <> :owner", Map.of("owner", owner),
+                "its delivery stopped with the last run; the attempt counts");
+    }
+
+    private int returnLeases(String which, Map<String, Object> binds, String reason) {
+        List<Job> returned = jdbi.withHandle(h -> h.createQuery("""
                 UPDATE jobs SET state = 'pending', next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
-                WHERE state = 'delivering' AND lease_owner <> :owner""")
-                .bind("now", now()).bind("owner", owner).execute());
+                WHERE state = 'delivering'""" + which + " RETURNING *")
+                .bind("now", now()).bindMap(binds)
+                .map(JobMapper.INSTANCE).list());
+        returned.forEach(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING, reason)));
+        return returned.size();
     }
 
     /**
@@ -389,12 +441,20 @@ public final class JobLedger {
      * {@code id} empty means every job {@code owner} holds.
      */
     public int handBack(Optional<String> id, String owner, Instant at, Optional<String> reason) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        List<Job> handedBack = jdbi.withHandle(h -> h.createQuery("""
                 UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = :at,
                                 lease_owner = NULL, lease_expires_at = NULL, last_error = coalesce(:reason, last_error)
-                WHERE state = 'delivering' AND lease_owner = :owner""" + (id.isPresent() ? " AND id = :id" : ""))
+                WHERE state = 'delivering' AND lease_owner = :owner""" + (id.isPresent() ? " AND id = :id" : "")
+                        + " RETURNING *")
                 .bind("at", at.toEpochMilli()).bind("owner", owner).bind("id", id.orElse(null))
-                .bind("reason", reason.orElse(null)).execute());
+                .bind("reason", reason.orElse(null))
+                .map(JobMapper.INSTANCE).list());
+        if (id.isPresent()) {
+            atMostOne("handing back " + id.get(), handedBack);
+        }
+        handedBack.forEach(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING,
+                "handed back, no attempt spent, due at " + at + reason.map(r -> ": " + r).orElse(""))));
+        return handedBack.size();
     }
 
     public boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag) {
@@ -406,20 +466,23 @@ public final class JobLedger {
      * Deliveries that finish at the same time are recorded in one transaction ({@link GroupCommit}).
      */
     public boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId) {
-        return successes.submit(new Success(id, owner, remotePath, etag, fileId));
+        Optional<Job> done = successes.submit(new Success(id, owner, remotePath, etag, fileId));
+        // Logged once the batch has committed; a worker that lost its lease changed nothing and logs nothing.
+        done.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.SUCCEEDED, remotePath)));
+        return done.isPresent();
     }
 
     private record Success(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId) {
     }
 
-    private List<GroupCommit.Outcome<Boolean>> markAllSucceeded(List<Success> batch) {
+    private List<GroupCommit.Outcome<Optional<Job>>> markAllSucceeded(List<Success> batch) {
         long now = now();
         if (batch.size() == 1) {
             return List.of(GroupCommit.Outcome.of(jdbi.withHandle(h -> markOneSucceeded(h, batch.get(0), now))));
         }
         try {
             return jdbi.inTransaction(h -> {
-                List<GroupCommit.Outcome<Boolean>> outcomes = new ArrayList<>();
+                List<GroupCommit.Outcome<Optional<Job>>> outcomes = new ArrayList<>();
                 for (Success s : batch) {
                     outcomes.add(GroupCommit.Outcome.of(markOneSucceeded(h, s, now)));
                 }
@@ -427,7 +490,7 @@ public final class JobLedger {
             });
         } catch (RuntimeException oneRowFailed) {
             // each alone, so one bad row cannot fail its neighbours
-            List<GroupCommit.Outcome<Boolean>> outcomes = new ArrayList<>();
+            List<GroupCommit.Outcome<Optional<Job>>> outcomes = new ArrayList<>();
             for (Success s : batch) {
                 try {
                     outcomes.add(GroupCommit.Outcome.of(jdbi.withHandle(h -> markOneSucceeded(h, s, now))));
@@ -439,30 +502,38 @@ public final class JobLedger {
         }
     }
 
-    private static boolean markOneSucceeded(Handle h, Success s, long now) {
-        return h.createUpdate("""
+    private static Optional<Job> markOneSucceeded(Handle h, Success s, long now) {
+        return atMostOne("marking " + s.id() + " succeeded", h.createQuery("""
                 UPDATE jobs SET state = 'succeeded', remote_path = :path, remote_etag = :etag, delivered_at = :now,
                                 remote_file_id = :fileId,
                                 last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner""")
+                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
                 .bind("path", s.remotePath()).bind("etag", s.etag().orElse(null)).bind("fileId", s.fileId().orElse(null))
-                .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).execute() == 1;
+                .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).map(JobMapper.INSTANCE).list());
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, with the reason kept for the device. */
     public boolean reschedule(String id, String owner, Instant at, String error) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        Optional<Job> rescheduled = jdbi.withHandle(h -> atMostOne("rescheduling " + id, h.createQuery("""
                 UPDATE jobs SET state = 'pending', next_attempt_at = :at, last_error = :error,
                                 lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner""")
-                .bind("at", at.toEpochMilli()).bind("error", error).bind("id", id).bind("owner", owner).execute()) == 1;
+                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
+                .bind("at", at.toEpochMilli()).bind("error", error).bind("id", id).bind("owner", owner)
+                .map(JobMapper.INSTANCE).list()));
+        rescheduled.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING,
+                "attempt " + j.attempts() + " failed, next at " + at + ": " + error)));
+        return rescheduled.isPresent();
     }
 
+    /** The delivery has failed for good ({@code error} says why): failed, until retried, acknowledged or cancelled. */
     public boolean markFailed(String id, String owner, String error) {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        Optional<Job> failed = jdbi.withHandle(h -> atMostOne("failing " + id, h.createQuery("""
                 UPDATE jobs SET state = 'failed', last_error = :error, lease_owner = NULL, lease_expires_at = NULL
-                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner""")
-                .bind("error", error).bind("id", id).bind("owner", owner).execute()) == 1;
+                WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
+                .bind("error", error).bind("id", id).bind("owner", owner)
+                .map(JobMapper.INSTANCE).list()));
+        failed.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.FAILED, error)));
+        return failed.isPresent();
     }
 
     // ---- the spool's view ---------------------------------------------------------------------------
@@ -470,7 +541,7 @@ public final class JobLedger {
     /** Ids of every job whose bytes the spool must still hold. */
     public Set<String> idsHoldingSpoolCopies() {
         Set<String> ids = new HashSet<>();
-        jdbi.useHandle(h -> h.createQuery("SELECT id FROM jobs WHERE state IN ('receiving', 'pending', 'delivering', 'failed')")
+        jdbi.useHandle(h -> h.createQuery("SELECT id FROM jobs WHERE state IN " + JobState.sqlList(JobState::holdsSpoolCopy))
                 .mapTo(String.class).forEach(ids::add));
         return ids;
     }
@@ -490,15 +561,32 @@ public final class JobLedger {
         if (ids.isEmpty()) {
             return 0;
         }
-        int changed = 0;
+        List<Transition> failed = new ArrayList<>();
         for (List<String> batch : batches(List.copyOf(ids), 500)) {
-            changed += jdbi.withHandle(h -> h.createUpdate("""
-                    UPDATE jobs SET state = 'failed', last_error = :error, next_attempt_at = NULL,
-                                    lease_owner = NULL, lease_expires_at = NULL
-                    WHERE id IN (<ids>) AND state IN ('pending', 'delivering')""")
-                    .bind("error", error).bindList("ids", batch).execute());
+            // One statement per state left, so that each line names the state the job really was in.
+            for (JobState from : JobState.values()) {
+                if (!from.awaitsDelivery()) {
+                    continue;
+                }
+                jdbi.withHandle(h -> h.createQuery("""
+                        UPDATE jobs SET state = 'failed', last_error = :error, next_attempt_at = NULL,
+                                        lease_owner = NULL, lease_expires_at = NULL
+                        WHERE id IN (<ids>) AND state = :from RETURNING *""")
+                        .bind("error", error).bind("from", from.wire()).bindList("ids", batch)
+                        .map(JobMapper.INSTANCE).list())
+                        .forEach(j -> failed.add(Transition.of(j, from, JobState.FAILED, error)));
+            }
         }
-        return changed;
+        JobLog.logAll(failed);
+        return failed.size();
+    }
+
+    /** The one row a guarded statement changed, if any; more than one means the guard is wrong. */
+    static Optional<Job> atMostOne(String what, List<Job> changed) {
+        if (changed.size() > 1) {
+            throw new IllegalStateException(what + " changed " + changed.size() + " rows; a guarded change touches one");
+        }
+        return changed.stream().findFirst();
     }
 
     private static <T> List<List<T>> batches(List<T> all, int size) {

@@ -1,5 +1,6 @@
 package dev.photosidecar.ledger;
 
+import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,6 +8,9 @@ import org.slf4j.LoggerFactory;
  * One log line per job transition, always with the job id, user and device, so that one grep (or one
  * JSON filter, with {@code SIDECAR_LOG_FORMAT=json}) follows an upload from intake to acknowledgement.
  * The fields also travel as key/value pairs for the JSON encoder. Never a token or a password.
+ *
+ * <p>Only the ledger writes these lines, and only for a row it changed: a statement that lost a race (a worker
+ * whose lease ran out, a cancel that came too late) changed nothing and says nothing.
  */
 public final class JobLog {
     private static final Logger log = LoggerFactory.getLogger("dev.photosidecar.ledger");
@@ -14,7 +18,12 @@ public final class JobLog {
     private JobLog() {
     }
 
-    public static void transition(Job job, String from, String to, String detail) {
+    /** Logs {@code t} as one line. */
+    public static void log(Transition t) {
+        Job job = t.job();
+        String from = t.fromWire();
+        String to = t.toWire();
+        String detail = t.reason();
         log.atInfo()
                 .addKeyValue("job", job.id())
                 .addKeyValue("user", job.userId())
@@ -25,7 +34,8 @@ public final class JobLog {
                         detail == null || detail.isEmpty() ? "" : ": " + detail);
     }
 
-    public static void transition(Job job, JobState from, JobState to, String detail) {
-        transition(job, from.wire(), to.wire(), detail);
+    /** Logs each of {@code transitions}, in order. */
+    public static void logAll(Collection<Transition> transitions) {
+        transitions.forEach(JobLog::log);
     }
 }

@@ -58,7 +58,7 @@ public final class LedgerStats {
     public Holding spoolHolding() {
         return jdbi.withHandle(h -> h.createQuery("""
                 SELECT count(*), coalesce(sum(size), 0) FROM jobs
-                WHERE state IN ('receiving', 'pending', 'delivering', 'failed')""")
+                WHERE state IN """ + JobState.sqlList(JobState::holdsSpoolCopy))
                 .map((rs, ctx) -> new Holding(rs.getLong(1), rs.getLong(2))).one());
     }
 

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -31,20 +30,22 @@ public final class ResumableLedger {
      */
     public void create(ResumableUpload u) {
         long now = clock.millis();
+        Optional<Job> receiving;
         try {
-            jdbi.useTransaction(h -> {
+            receiving = jdbi.inTransaction(h -> {
+                Optional<Job> job = Optional.empty();
                 if (u.jobId().isPresent()) {
-                    h.createUpdate("""
+                    job = JobLedger.atMostOne("creating " + u.id(), h.createQuery("""
                             INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                               content_type, size, sha256, created_at, received_at, attempts)
                             VALUES (:id, :device, :user, :key, 'receiving', :filename, :type, :asset, :contentType, :size,
-                                    NULL, :createdAt, :now, 0)""")
+                                    NULL, :createdAt, :now, 0) RETURNING *""")
                             .bind("id", u.id()).bind("device", u.deviceId()).bind("user", u.userId()).bind("key", u.key())
                             .bind("filename", u.filename()).bind("type", u.resourceType().wire())
                             .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
                             .bind("size", u.uploadLength().orElse(0))
                             .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
-                            .execute();
+                            .map(JobMapper.INSTANCE).list());
                 }
                 h.createUpdate("""
                         INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
@@ -61,6 +62,7 @@ public final class ResumableLedger {
                         .bind("sha", u.expectedSha256().orElse(null))
                         .bind("now", now).bind("expires", u.expiresAt().toEpochMilli())
                         .execute();
+                return job;
             });
         } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
             if (e.getCause() instanceof org.sqlite.SQLiteException s
@@ -69,6 +71,7 @@ public final class ResumableLedger {
             }
             throw e;
         }
+        receiving.ifPresent(j -> JobLog.log(Transition.arrived(j, JobState.RECEIVING, j.filename() + " (resumable)")));
     }
 
     /** The upload as its device sees it: another device's upload does not exist. */
@@ -124,17 +127,20 @@ public final class ResumableLedger {
      */
     public Optional<Job> finishReceiving(String id, long size, String sha256) {
         long now = clock.millis();
-        return jdbi.inTransaction(h -> {
-            Optional<Job> job = h.createQuery("""
+        Optional<Job> finished = jdbi.inTransaction(h -> {
+            Optional<Job> job = JobLedger.atMostOne("finishing " + id, h.createQuery("""
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
                     .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
-                    .map(JobMapper.INSTANCE).findOne();
+                    .map(JobMapper.INSTANCE).list());
             if (job.isPresent()) {
                 h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             }
             return job;
         });
+        finished.ifPresent(j -> JobLog.log(Transition.of(j, JobState.RECEIVING, JobState.PENDING,
+                j.filename() + ", " + j.size() + " bytes (resumable)")));
+        return finished;
     }
 
     /** Forgets the upload row (the finished upload became a replay or a new job some other way). */
@@ -144,19 +150,22 @@ public final class ResumableLedger {
 
     /** Removes the upload and its job, if that is still receiving: the key is free again. */
     public void remove(String id) {
-        jdbi.useTransaction(h -> removeIn(h, id));
-    }
-
-    private static void removeIn(Handle h, String id) {
-        h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
-        h.createUpdate("DELETE FROM jobs WHERE id = :id AND state = 'receiving'").bind("id", id).execute();
+        Optional<Job> removed = jdbi.inTransaction(h -> {
+            h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
+            return JobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
+                    .bind("id", id).map(JobMapper.INSTANCE).list());
+        });
+        removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
 
     /** Jobs in receiving with no upload that could finish them (should not happen; repaired at start-up). */
     public int removeStrandedReceivingJobs() {
-        return jdbi.withHandle(h -> h.createUpdate("""
+        List<Job> removed = jdbi.withHandle(h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
-                AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL)""").execute());
+                AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
+                .map(JobMapper.INSTANCE).list());
+        removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
+        return removed.size();
     }
 
     private static ResumableUpload map(ResultSet rs, StatementContext ctx) throws SQLException {

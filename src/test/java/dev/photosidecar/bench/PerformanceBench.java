@@ -2,6 +2,7 @@ package dev.photosidecar.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.Benchmark;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.WebDavServer;
 import java.io.IOException;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dbench.profile=N} adds one unmeasured run of scenario N's sidecar under Java Flight Recorder and
  * writes the hot frames to {@code target/bench/profile.md}. See docs/performance.md.
  */
+@Benchmark
 class PerformanceBench {
     private static final boolean QUICK = Boolean.getBoolean("bench.quick");
     private static final String PROFILE = System.getProperty("bench.profile", "").replace("true", "2");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * still need their bytes, which is what makes a restore interesting. The restored sidecar delivers to its
  * local folder instead.
  */
+@WebDavTest
 class BackupCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

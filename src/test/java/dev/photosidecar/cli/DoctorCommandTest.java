@@ -11,6 +11,7 @@ import dev.photosidecar.ledger.Database;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code photo-sidecar doctor} on real data folders, against the real WebDAV test server. */
+@WebDavTest
 class DoctorCommandTest {
     @TempDir
     Path temp;

@@ -3,6 +3,7 @@ package dev.photosidecar.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.Main;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.PrintWriter;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ten minutes for a sidecar that does not answer as an ExApp and then fail with no reason. Each refusal is one line
  * with the fix, and occ is never started. (Registering with a real Nextcloud: nextcloud/NextcloudExAppRegisterTest.)
  */
+@FunctionalTest
 class NextcloudRegisterCommandTest {
     @TempDir
     Path dir;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.push.CaptureTime;
 import dev.photosidecar.push.MediaFormat;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * not depend on any metadata parser (neither push's nor a reference library): formats, byte orders, the Original or
  * only the Digitized tag, offsets, sub-seconds and the camera's zone vary from file to file.
  */
+@UnitTest
 class PushCaptureTimeSamplesTest {
     private static final int SAMPLES = 1003;
     private static final String[] PHOTO_EXTENSIONS = {"jpg", "jpeg", "png", "webp", "heic", "heif", "avif", "tif", "tiff", "dng"};

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.push.CaptureTime;
 import dev.photosidecar.push.MediaFormat;
+import dev.photosidecar.support.UnitTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The capture time push sends, read from each format's own metadata (photos through metadata-extractor). */
+@UnitTest
 class PushCaptureTimeTest {
     private static final LocalDateTime TAKEN = LocalDateTime.of(2021, 7, 4, 18, 30, 15);
     private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.push.UploadKeys;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code photo-sidecar push} against the real sidecar on loopback, with real files. */
+@FunctionalTest
 class PushCommandTest {
     private static final Instant BASE_TIME = Instant.parse("2020-01-01T00:00:00Z");
     private static final String[] EXTENSIONS = {"heic", "jpg", "png", "mov", "mp4", "dng", "gif", "JPG", "webp", "m4v"};

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.photosidecar.push.FolderScan;
 import dev.photosidecar.push.MediaFile;
 import dev.photosidecar.push.UploadKeys;
+import dev.photosidecar.support.UnitTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Which files push finds, and the keys it gives them. */
+@UnitTest
 class PushKeysTest {
     @TempDir
     Path dir;

@@ -3,6 +3,7 @@ package dev.photosidecar.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Secret files are created private, and the sidecar refuses to start with one that is not (like ssh). */
+@FunctionalTest
 class SecretFilesTest {
     @TempDir
     Path data;

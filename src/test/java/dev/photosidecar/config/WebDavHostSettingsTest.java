@@ -3,12 +3,14 @@ package dev.photosidecar.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The host's URL carries no password, and the deadline settings have their defaults and named errors. */
+@UnitTest
 class WebDavHostSettingsTest {
     private static SidecarConfig load(Map<String, String> env) {
         return new ConfigLoader(env, Optional.empty()).load();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.LedgerFile;
 import dev.photosidecar.support.SidecarProcess;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The run is random; its seed is printed, and {@code -Dcrash.seed=N} replays the same files, sizes and
  * kill delays (thread timing still varies).
  */
+@CrashTest
 class CrashRecoveryTest {
     private static final String USER = "alice";
     private static final int CLIENTS = 5;

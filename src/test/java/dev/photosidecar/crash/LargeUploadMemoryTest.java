@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.SidecarProcess;
 import java.io.IOException;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * body (or any sizeable part of it) in memory. The body is generated on the fly, so the test needs no 2 GiB
  * source file, and its SHA-256 is computed as it is sent.
  */
+@CrashTest
 class LargeUploadMemoryTest {
     private static final long SIZE = 2L << 30;
     private static final String USER = "bob";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.SidecarProcess;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * upload's body. After the restart the upload is still there, its offset is exactly the bytes on disk and
  * no more than were sent, and the client finishes it from there with the right SHA-256.
  */
+@CrashTest
 class ResumableCrashTest {
     private static final long SIZE = 48L << 20;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.SidecarProcess;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>{@code -Dresumable.bytes=N} changes the size (default 1 GiB), {@code -Dresumable.drops=N} the number of
  * drops per upload (default 4), {@code -Dresumable.seed=N} the random cut points.
  */
+@CrashTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ResumableLargeUploadTest {
     private static final long SIZE = Long.getLong("resumable.bytes", 1L << 30);

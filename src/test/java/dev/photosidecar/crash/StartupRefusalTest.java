@@ -11,6 +11,7 @@ import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.Database;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one line that names the files and the fix, and deletes nothing; the explicit flag starts it, moving the spool
  * aside instead of deleting it.
  */
+@FunctionalTest
 class StartupRefusalTest {
     @TempDir
     Path temp;

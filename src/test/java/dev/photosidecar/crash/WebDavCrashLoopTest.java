@@ -7,6 +7,7 @@ import com.github.sardine.DavResource;
 import com.github.sardine.Sardine;
 import com.github.sardine.SardineFactory;
 import dev.photosidecar.nextcloud.NextcloudEnv;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.FaultProxy;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.HostInventory;
@@ -64,6 +65,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code NEXTCLOUD_URL}/{@code NEXTCLOUD_USER}/{@code NEXTCLOUD_PASSWORD} set, a variant also runs against a
  * real Nextcloud with small chunking settings, aiming kills at chunk uploads and the chunk assembly.
  */
+@CrashTest
 class WebDavCrashLoopTest {
     private static final String USER = "alice";
     private static final boolean LONG = Boolean.getBoolean("crash.long");

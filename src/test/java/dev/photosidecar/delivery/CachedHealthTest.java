@@ -2,6 +2,7 @@ package dev.photosidecar.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Readiness floods cost the host one probe per few seconds, and never wait behind a slow probe. */
+@UnitTest
 class CachedHealthTest {
     @Test
     void oneProbePerTtlHoweverManyAsk() {

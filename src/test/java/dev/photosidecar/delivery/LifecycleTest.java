@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Retries over (injected) time, graceful shutdown, and what start-up recovers. */
+@FunctionalTest
 class LifecycleTest {
     @TempDir
     Path data;

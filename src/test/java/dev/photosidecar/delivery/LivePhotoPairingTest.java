@@ -2,9 +2,11 @@ package dev.photosidecar.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.UnitTest;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class LivePhotoPairingTest {
     @Test
     void theVideoFollowsThePhotosCopyNumber() {

@@ -2,6 +2,7 @@ package dev.photosidecar.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -20,6 +21,7 @@ import net.jqwik.api.Provide;
  * path has no "..", no "/" inside a segment, no NUL or control character, never leaves the user's root, and
  * is the same every time. Templates fail only with the documented IllegalArgumentException.
  */
+@UnitTest
 class PathTemplateFuzzTest {
     private static final Path ROOT = Path.of("/srv/library/alice");
     private static final List<String> HOSTILE = List.of(

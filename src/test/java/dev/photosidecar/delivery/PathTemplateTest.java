@@ -3,12 +3,14 @@ package dev.photosidecar.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.support.UnitTest;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@UnitTest
 class PathTemplateTest {
     private static final PathTemplate.Values VALUES = new PathTemplate.Values(
             ZonedDateTime.of(2024, 5, 1, 10, 15, 30, 0, ZoneOffset.UTC), "alice", "Alice's iPhone", "IMG_0001.HEIC", "photo");

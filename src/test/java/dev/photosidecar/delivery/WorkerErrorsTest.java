@@ -16,6 +16,7 @@ import dev.photosidecar.ledger.RetryPolicy;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * worker goes on; the dispatcher carries on after one; and should the dispatcher thread end all the same,
  * {@code /healthz} and {@code /readyz} answer 503 saying so.
  */
+@FunctionalTest
 class WorkerErrorsTest {
     @TempDir
     Path dir;

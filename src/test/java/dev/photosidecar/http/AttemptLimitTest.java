@@ -3,6 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** The per-address attempt limit behind enrollment, browser logins and the admin sign-in. */
+@UnitTest
 class AttemptLimitTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
 

@@ -3,6 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawHttp;
 import dev.photosidecar.support.TestSidecar;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Every kind of bad input gets a 4xx with a stable code and a JSON message, leaves no job and no spool
  * file behind, and does not stop the server from serving the next good request.
  */
+@FunctionalTest
 class BadInputTest {
     private static final int MAX_UPLOAD = 64 * 1024;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.RawHttp;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * idle timeout, one that trickles its headers is cut off by the header deadline, and neither leaves a job
  * or a spool file behind. A body that trickles steadily is a slow phone, not an attack, and is kept.
  */
+@FunctionalTest
 class ConnectionTimeoutsTest {
     @TempDir
     Path data;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stable code, keeps nothing, and other devices are not affected. The rate limiter runs on the injected
  * clock, so nobody sleeps.
  */
+@FunctionalTest
 class DeviceLimitsTest {
     @TempDir
     Path data;

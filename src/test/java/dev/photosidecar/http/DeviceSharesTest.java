@@ -3,6 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * announce, and the resumable uploads it leaves unfinished. Each has its own 429 code, and other devices do not
  * notice.
  */
+@FunctionalTest
 class DeviceSharesTest {
     @TempDir
     Path data;

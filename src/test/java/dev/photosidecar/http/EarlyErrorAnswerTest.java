@@ -3,6 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Path;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * closes a connection with unread bytes makes the kernel send RST, which can destroy the answer before the
  * client reads it; Java's HttpClient then reports "header parser received no bytes".)
  */
+@FunctionalTest
 class EarlyErrorAnswerTest {
     @TempDir
     Path tmp;

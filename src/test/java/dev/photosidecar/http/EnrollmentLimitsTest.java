@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it about every login. A wrong password is refused by lighttpd's own auth, and its access log tells how many
  * guesses reached the host.
  */
+@WebDavTest
 class EnrollmentLimitsTest {
     private static final String STATUS = "{\"installed\":true,\"maintenance\":false,\"needsDbUpgrade\":false,"
             + "\"version\":\"32.0.1.2\",\"versionstring\":\"32.0.1\",\"edition\":\"\",\"productname\":\"Nextcloud\"}";

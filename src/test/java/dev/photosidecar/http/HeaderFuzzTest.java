@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.http.Problem;
 import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.support.UnitTest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import net.jqwik.api.Provide;
  * type) and {@link ContentDigest}. Whatever comes in, the only failure is a {@link Problem}, and a name that
  * is accepted can never act as a path. Tries are bounded so that the whole class runs in a few seconds.
  */
+@UnitTest
 class HeaderFuzzTest {
     /** Pieces attackers and broken clients put into headers, to be glued together in any order. */
     private static final List<String> FRAGMENTS = List.of(

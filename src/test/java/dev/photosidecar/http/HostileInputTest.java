@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.RawExchange;
@@ -48,6 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * user's root; no file appears outside the library; no job or spool file is left by a refusal; and another
  * device's good upload still gets 201 afterwards.
  */
+@FunctionalTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileInputTest {
     private static final ObjectMapper JSON = new ObjectMapper();

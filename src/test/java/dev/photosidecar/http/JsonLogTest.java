@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.SidecarProcess;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** With SIDECAR_LOG_FORMAT=json every log line is JSON, and job transitions carry job, user and device. */
+@FunctionalTest
 class JsonLogTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * AppAPI calls carrying the ExApp secret (right and wrong) that enroll a device. Then every secret is
  * searched for in everything that was printed, along with the secret key file's contents.
  */
+@WebDavTest
 class LogRedactionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADMIN_TOKEN = "admin-Zq8VtR3kLm9PwX2cY7bN4dHs";

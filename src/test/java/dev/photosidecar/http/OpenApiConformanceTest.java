@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** docs/openapi.yaml and the running server describe the same routes and the same error codes. */
+@FunctionalTest
 class OpenApiConformanceTest {
     private static final Path ROOT = Path.of(System.getProperty("project.basedir", "."));
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");

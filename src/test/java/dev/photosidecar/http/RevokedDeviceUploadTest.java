@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.ledger.EnrolledDevice;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A device revoked while its body is still arriving: whatever the protocol, the body that completes afterwards is
  * answered 401 and never becomes a job, and the device's other devices and users carry on.
  */
+@FunctionalTest
 class RevokedDeviceUploadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -2,6 +2,7 @@ package dev.photosidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The security headers as a client sees them over real HTTP: on the JSON API, and on the admin page. */
+@FunctionalTest
 class SecurityHeadersTest {
     private static final String ADMIN = "admin-token-for-the-headers-test-0123456789";
 

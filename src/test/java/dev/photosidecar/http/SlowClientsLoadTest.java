@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * selectors, the spool, the ledger) keeps serving; with the default of 64, uploads beyond it get
  * {@code 503 OVERLOADED} by design.
  */
+@FunctionalTest
 class SlowClientsLoadTest {
     private static final int SLOW_CLIENTS = 200;
     private static final int DEVICES = 50;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * test (RSA and EC in PKCS#8, RSA in PKCS#1), a client that trusts exactly that certificate, and the
  * configuration errors for files that do not fit together.
  */
+@FunctionalTest
 class TlsTest {
     @TempDir
     Path tmp;

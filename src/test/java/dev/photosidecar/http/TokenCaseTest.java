@@ -2,6 +2,7 @@ package dev.photosidecar.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cached value, so after one good request on a kept-alive connection, the same token in upper case was
  * accepted as the original. Tokens must match exactly, on any connection.
  */
+@FunctionalTest
 class TokenCaseTest {
     @TempDir
     Path data;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawHttp;
 import dev.photosidecar.support.TestSidecar;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Uploads from the phone's point of view, against the real app on a random port. */
+@FunctionalTest
 class UploadFlowTest {
     @TempDir
     Path data;

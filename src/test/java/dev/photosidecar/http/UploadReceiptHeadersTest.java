@@ -3,6 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawExchange;
 import dev.photosidecar.support.TestSidecar;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * job carries its receipt (Location, X-Job-Id, X-Job-State, X-Job-Size, Repr-Digest of the stored bytes), and every
  * error its code in X-Error-Code, Jetty's own errors included.
  */
+@FunctionalTest
 class UploadReceiptHeadersTest {
     @TempDir
     Path data;

@@ -3,6 +3,7 @@ package dev.photosidecar.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.sqlite.SQLiteDataSource;
  * written by the previous version keeps every job, its arrival order and its chunked-upload progress, and
  * the database still guards the invariants, the new one included.
  */
+@UnitTest
 class ResumableMigrationTest {
     @TempDir
     Path dir;

@@ -3,12 +3,14 @@ package dev.photosidecar.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The retry policy is a pure function: these tables are its specification. */
+@UnitTest
 class RetryPolicyTest {
     private final RetryPolicy defaults = RetryPolicy.of(12, Duration.ofSeconds(15), Duration.ofHours(2));
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * AppAPI secrets, smuggled users, device tokens in the wrong place. Each is refused with a 4xx and a JSON
  * code; none switches the app off or enrolls a device; uploads keep working afterwards.
  */
+@FunctionalTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExAppHostileTest {
     @TempDir

@@ -3,6 +3,7 @@ package dev.photosidecar.nextcloud;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The calls Nextcloud's AppAPI makes to the sidecar, and the checks on their headers. */
+@FunctionalTest
 class ExAppLifecycleTest {
     @TempDir
     Path temp;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.Http.Response;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with every link relative so that it works under the proxy's prefix. Other users, and direct callers without
  * AppAPI's secret, do not. Needs NEXTCLOUD_ADMIN_USER and NEXTCLOUD_ADMIN_PASSWORD besides the usual variables.
  */
+@NextcloudTest
 class NextcloudAdminPageTest {
     private static final Pattern CSRF = Pattern.compile("<meta name=\"csrf-token\" content=\"([^\"]+)\">");
 

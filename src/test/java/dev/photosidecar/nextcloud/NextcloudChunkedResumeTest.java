@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.support.GeneratedBody;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.SidecarProcess;
 import java.io.InputStream;
 import java.net.URI;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A 600 MB video goes up to a real Nextcloud in chunks; the sidecar is killed with SIGKILL in the middle,
  * and after the restart the upload resumes from the chunks already on the host instead of starting over.
  */
+@NextcloudTest
 class NextcloudChunkedResumeTest {
     private static final long SIZE = 600L * 1000 * 1000;
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Http.Response;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Login Flow v2 and the enrollment rate limit, against a real Nextcloud. */
+@NextcloudTest
 class NextcloudEnrollmentTest {
     @TempDir
     Path temp;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.cli.doctor.CheckResult;
 import dev.photosidecar.cli.doctor.Doctor;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.net.URI;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * follows: the sidecar already runs for Nextcloud, then it is registered. No restart in between; the command says ok
  * only once Nextcloud lists the app enabled, and run again it enables an app an admin disabled.
  */
+@NextcloudTest
 class NextcloudExAppRegisterTest {
     @TempDir
     Path temp;

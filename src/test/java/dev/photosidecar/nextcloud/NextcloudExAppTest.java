@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.Http.Response;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.IOException;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * commands, enrolled through Nextcloud's proxy, delivering as the user with no password stored, and
  * stopping while Nextcloud has it disabled.
  */
+@NextcloudTest
 class NextcloudExAppTest {
     @TempDir
     Path temp;

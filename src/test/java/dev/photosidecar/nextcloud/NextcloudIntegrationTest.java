@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
+import dev.photosidecar.support.NextcloudTest;
 import dev.photosidecar.support.TestSidecar;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Delivery to a real Nextcloud, and phones enrolling themselves there. */
+@NextcloudTest
 class NextcloudIntegrationTest {
     @TempDir
     Path temp;

@@ -8,6 +8,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -15,6 +16,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** plugin-manifest.json is checked in the build: against its schema, the build's version, and the real routes. */
+@UnitTest
 class PluginManifestTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ROOT = Path.of(System.getProperty("project.basedir", "."));

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.ScratchMount;
 import dev.photosidecar.support.TestSidecar;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * refused upload must be a 507 (never a 500) that leaves no job and no file behind, the sidecar must
  * recover by itself when space returns, and a read-only data folder must stop start-up with one clear line.
  */
+@CrashTest
 class DiskFaultTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MiB = 1024 * 1024;

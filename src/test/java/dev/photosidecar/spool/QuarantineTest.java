@@ -7,6 +7,7 @@ import dev.photosidecar.cli.doctor.CheckResult;
 import dev.photosidecar.cli.doctor.Doctor;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * got an answer goes, and a file no job or upload knows is moved to quarantine, never deleted, and reported on the
  * status page, in {@code /metrics} and by {@code doctor} until the operator has looked at it.
  */
+@FunctionalTest
 class QuarantineTest {
     private static final String ADMIN = "quarantine-admin-token";
 

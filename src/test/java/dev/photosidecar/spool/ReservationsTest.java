@@ -3,11 +3,13 @@ package dev.photosidecar.spool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** How much free space an arriving body is promised: what its own pace brings, never what it only announces. */
+@UnitTest
 class ReservationsTest {
     private static final long MiB = 1024 * 1024;
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.ledger.EnrolledDevice;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.RawConnection;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * each sending a byte every 3 seconds. On a small file system of its own, so that "the free space" is a known
  * number; the sidecar's clock is the test's, so the 3 seconds pass without anyone sleeping.
  */
+@FunctionalTest
 class SlowBodyReservationTest {
     private static final long MiB = 1024 * 1024;
 

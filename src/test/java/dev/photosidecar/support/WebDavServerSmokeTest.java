@@ -46,6 +46,7 @@ import org.w3c.dom.NodeList;
  *       folder 409; 401 without or with wrong credentials; LOCK works and a PUT on a locked file is 423.</li>
  * </ul>
  */
+@WebDavTest
 class WebDavServerSmokeTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);

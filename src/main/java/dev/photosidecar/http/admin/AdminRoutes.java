@@ -199,7 +199,7 @@ public final class AdminRoutes {
     void retry(Context ctx) {
         authorizeAction(ctx);
         Job job = job(ctx.pathParam("id"));
-        Job retried = ledger.retry(job.deviceId(), job.id());
+        Job retried = ledger.retry(job.deviceId(), job.id(), "retried by an operator on the status page").job();
         log.info("Admin retried job {} ({} of {}, device {})", retried.id(), retried.filename(), retried.userId(), retried.deviceId());
         wake.run();
         done(ctx, retried);
@@ -208,7 +208,7 @@ public final class AdminRoutes {
     void cancel(Context ctx) {
         authorizeAction(ctx);
         Job job = job(ctx.pathParam("id"));
-        Job cancelled = ledger.cancel(job.deviceId(), job.id());
+        Job cancelled = ledger.cancel(job.deviceId(), job.id(), "by an operator on the status page").job();
         spool.remove(cancelled.id());
         // A half-done chunked upload on the host is removed in the background: the host may be slow or away.
         CompletableFuture.runAsync(() -> target.discard(cancelled));

@@ -12,7 +12,6 @@ import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
@@ -253,7 +252,6 @@ public final class ResumableUploads {
             spool.commit(body, u.id());
             Job job = uploads.finishReceiving(u.id(), body.size(), body.sha256()).orElseThrow(() ->
                     new IllegalStateException("resumable upload " + u.id() + " lost its receiving job"));
-            JobLog.transition(job, JobState.RECEIVING, JobState.PENDING, job.filename() + ", " + job.size() + " bytes (resumable)");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             return new Finished(201, job);
@@ -263,7 +261,6 @@ public final class ResumableUploads {
             spool.commit(body, u.id());
             Job job = jobs.insert(u.toNewJob(body.size(), body.sha256()));
             uploads.forget(u.id());
-            JobLog.transition(job, "received", "pending", job.filename() + ", " + job.size() + " bytes (resumable)");
             newJobSignal.run();
             metrics.uploadAnswered("created", job.size());
             return new Finished(201, job);
@@ -274,7 +271,6 @@ public final class ResumableUploads {
             uploads.forget(u.id());
             Optional<Job> revived = jobs.reviveFailed(device.id(), known.id());
             if (revived.isPresent()) {
-                JobLog.transition(revived.get(), "failed", "pending", "the device sent the bytes again (resumable)");
                 newJobSignal.run();
                 return new Finished(200, revived.get());
             }

@@ -3,12 +3,14 @@ package dev.photosidecar.http.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Sessions, CSRF tokens and the token check of the admin page, without HTTP. */
+@UnitTest
 class AdminAuthTest {
     static final String TOKEN = "correct horse battery staple";
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The admin page's HTTP side against the real server: sign-in, sessions, CSRF, the JSON feed and the job actions. */
+@FunctionalTest
 class AdminRoutesTest {
     static final String ADMIN = "s3cret-admin-token";
     static final String FORM = "application/x-www-form-urlencoded";

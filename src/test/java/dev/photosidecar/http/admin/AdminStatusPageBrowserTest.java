@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.ledger.Job;
+import dev.photosidecar.support.BrowserTest;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
@@ -47,6 +48,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * (390×844 CSS pixels at 2×), full-page ({@code -full}) and dark ({@code admin-status-dark.png}) variants, the page
  * after the retry and the cancel ({@code admin-status-after.png}), and the sign-in form ({@code admin-login.png}).
  */
+@BrowserTest
 class AdminStatusPageBrowserTest {
     static final String ADMIN = "admin-token-for-the-browser-test";
     static final Path TARGET = Path.of(System.getProperty("project.basedir", ".")).resolve("target");

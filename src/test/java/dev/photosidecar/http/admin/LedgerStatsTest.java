@@ -13,6 +13,7 @@ import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The status page's figures against a real SQLite ledger, with a clock moved by hand. */
+@UnitTest
 class LedgerStatsTest {
     static final Instant NOW = Instant.parse("2026-03-10T12:34:56Z");
 

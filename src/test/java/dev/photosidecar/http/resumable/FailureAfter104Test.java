@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.ScratchMount;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * bytes that reached the disk stay, the connection is dropped without an answer, HEAD reports the durable offset,
  * and the rest appended later makes the whole file.
  */
+@FunctionalTest
 class FailureAfter104Test {
     private static final int MiB = 1024 * 1024;
 

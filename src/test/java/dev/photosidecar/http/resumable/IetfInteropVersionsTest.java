@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
@@ -28,6 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * it: creation with a 104 that echoes the version, a connection dropped at a random offset, HEAD, an append at a
  * stale offset, the rest appended, and the delivered file equal to the source. An unknown version gets no 104.
  */
+@FunctionalTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IetfInteropVersionsTest {
     private static final long MAX = 16L << 30;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.RawConnection;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The IETF resumable-upload draft (interop versions 6 and 3) against the real server, over raw sockets. */
+@FunctionalTest
 class IetfResumableUploadTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (tus-js-client's {@code ietf-draft-03} creation) leave no finished job and no delivered file, and do not burn
  * the key: the real bytes sent afterwards get 201, and the library holds exactly them.
  */
+@FunctionalTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PartialUploadsNeverFinishTest {
     private static final int FULL = 40_000;

@@ -7,6 +7,7 @@ import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.TestSidecar;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * plain uploads; a request that says more will follow is refused with nothing kept; tus creations answer 501. An
  * upload started before the switch can still be finished.
  */
+@FunctionalTest
 class ResumableSwitchOffTest {
     @TempDir
     Path data;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.support.FaultProxy;
 import dev.photosidecar.support.FaultProxy.Fault;
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;
 import java.io.File;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Node is needed: outside CI the test is skipped with a message when it is missing, in CI ({@code CI=true}) it
  * fails. The npm packages are installed with {@code npm ci} into {@code target/tus-peer} when missing.
  */
+@FunctionalTest
 class TusJsClientPeerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path ROOT = Path.of(System.getProperty("project.basedir", "."));

@@ -3,6 +3,7 @@ package dev.photosidecar.http.resumable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** tus 1.0 at /v1/tus/ against the real server: the same spool, jobs and key rules as plain uploads. */
+@FunctionalTest
 class TusUploadTest {
     @TempDir
     Path data;

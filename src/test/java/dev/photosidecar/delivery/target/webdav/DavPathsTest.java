@@ -2,9 +2,11 @@ package dev.photosidecar.delivery.target.webdav;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.UnitTest;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
+@UnitTest
 class DavPathsTest {
     @Test
     void everyAwkwardCharacterIsPercentEncoded() {

@@ -11,6 +11,7 @@ import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * while the same user's other photos, and other users', are delivered as if nothing happened. And the sidecar's
  * own temporary names cannot be uploads.
  */
+@WebDavTest
 class ForbiddenPathTest {
     @TempDir
     Path temp;

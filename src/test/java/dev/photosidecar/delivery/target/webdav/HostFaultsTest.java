@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.FaultProxy;
 import dev.photosidecar.support.FaultProxy.Fault;
 import dev.photosidecar.support.Files2;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Retries and host probes run on an injected clock that the test moves forward; only the socket timeout
  * (kept at 500 ms) and the proxy's own stalls take real time.
  */
+@CrashTest
 class HostFaultsTest {
     private static final Duration SOCKET_TIMEOUT = Duration.ofMillis(500);
     /** Longer than the socket timeout, so the sidecar gives up on the answer before the proxy drops it. */

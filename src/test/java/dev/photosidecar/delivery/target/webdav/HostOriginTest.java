@@ -2,11 +2,13 @@ package dev.photosidecar.delivery.target.webdav;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.support.UnitTest;
 import java.net.URI;
 import org.apache.http.HttpHost;
 import org.junit.jupiter.api.Test;
 
 /** What counts as the configured host: scheme, host and port, exactly; user info never. */
+@UnitTest
 class HostOriginTest {
     @Test
     void theSameOriginIsSchemeHostAndPort() {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.HostileHost;
 import dev.photosidecar.support.SidecarProcess;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lookup without end, many at once. The sidecar stays up and within its heap, refuses each with its bound, and
  * delivers bob's photos meanwhile.
  */
+@CrashTest
 class HostileHostMemoryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HEAP = Pattern.compile("^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)$", Pattern.MULTILINE);

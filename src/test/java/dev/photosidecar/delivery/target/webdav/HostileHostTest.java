@@ -14,6 +14,7 @@ import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each case prints a {@code hostile host:} line (bin/test collects them).
  */
+@WebDavTest
 class HostileHostTest {
     /** Socket timeout: longer than a trickle's pause, so only the deadline can end a trickle. */
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(1);

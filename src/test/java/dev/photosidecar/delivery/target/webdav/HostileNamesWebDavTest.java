@@ -8,6 +8,7 @@ import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (lighttpd): each lands as one file with its own name inside the user's folder, under a device whose name is
  * a traversal attempt, and nothing appears anywhere else in the server's root.
  */
+@WebDavTest
 class HostileNamesWebDavTest {
     @TempDir
     Path temp;

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.WebDavServer;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** "A 1 GiB file is delivered with the JVM at -Xmx128m": WebDAV delivery streams from the spool file. */
+@CrashTest
 class LargeWebDavDeliveryTest {
     private static final long SIZE = 1L << 30;
     private static final ObjectMapper JSON = new ObjectMapper();

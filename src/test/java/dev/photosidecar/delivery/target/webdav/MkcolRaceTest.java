@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server refuses every MKCOL under {@code /mkcol-403/} with 403: where the folder is there anyway, the
  * delivery goes on; where it is not, the 403 still stands for what it says.
  */
+@WebDavTest
 class MkcolRaceTest {
     @TempDir
     Path temp;

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.support.UnitTest;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Capability parsing, chunk planning and header building, on answers recorded from a real Nextcloud 32.0.1. */
+@UnitTest
 class NextcloudPiecesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1024 * 1024;

@@ -10,6 +10,7 @@ import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * earlier upload (the same bytes: used as it is, no second upload) or not ours (left exactly as it was, and the job
  * goes up under a name of its own).
  */
+@WebDavTest
 class TemporaryNameTest {
     @TempDir
     Path temp;

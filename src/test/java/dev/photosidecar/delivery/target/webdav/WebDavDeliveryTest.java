@@ -9,6 +9,7 @@ import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
+import dev.photosidecar.support.WebDavTest;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Contract upload → delivery → the bytes on a real WebDAV server (lighttpd, Apache mod_dav_fs, sabre/dav),
  * checked on the server's own disk.
  */
+@WebDavTest
 class WebDavDeliveryTest {
     @TempDir
     Path temp;

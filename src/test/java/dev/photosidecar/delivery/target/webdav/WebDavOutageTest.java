@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The host goes away in the middle of a run of 200 uploads and comes back a minute later: every job still
  * ends up delivered, none spent an attempt on the outage, and the sidecar idles while it waits.
  */
+@CrashTest
 class WebDavOutageTest {
     @TempDir
     Path temp;
