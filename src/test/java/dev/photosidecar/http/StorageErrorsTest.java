@@ -11,6 +11,7 @@ import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolException;
 import dev.photosidecar.spool.UploadTooLarge;
+import dev.photosidecar.support.UnitTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The table from spool errors to answers, row by row, with errors thrown by a real spool: each keeps the code and the
  * exact message clients got when the spool chose them itself (header names included, which the spool no longer knows).
  */
+@UnitTest
 class StorageErrorsTest {
     private static final long MAX = 1000;
 
