@@ -15,6 +15,7 @@ import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.SidecarMetrics;
 import dev.photosidecar.http.admin.AdminRoutes;
 import dev.photosidecar.http.resumable.ResumableUploads;
+import dev.photosidecar.intake.Intake;
 import dev.photosidecar.ledger.ChunkProgress;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.DeviceRegistry;
@@ -71,7 +72,8 @@ final class Wiring {
         workers.onlyWhile(exApp::enabled);
         workers.reportTo(metrics);
 
-        resumable = new ResumableUploads(ledger, resumableLedger, spool, partials, clock, config.resumableExpiry(),
+        Intake intake = new Intake(ledger, spool, workers::wake);
+        resumable = new ResumableUploads(ledger, intake, resumableLedger, spool, partials, clock, config.resumableExpiry(),
                 workers::wake, metrics, config.resumable(), devices, config.serverLimits().maxUnfinishedPerDevice());
         AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
                 config.adminToken(), clock, workers::wake, new AppApiAuth(exApp::identity)::proxiedUser);
@@ -81,7 +83,7 @@ final class Wiring {
                 : Optional.of(new HttpApi.ExAppMode(exApp, () -> exApp.identity().ifPresent(id ->
                         new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100)),
                 config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
-        api = new HttpApi(new HttpApi.Storage(devices, ledger, spool, resumable),
+        api = new HttpApi(new HttpApi.Storage(devices, ledger, spool, intake, resumable),
                 new HttpApi.Delivery(target, workers::health, workers::wake),
                 new HttpApi.Listening(config.bind(), config.port(), config.tls(), config.maxConcurrentUploads(),
                         config.serverLimits()),

@@ -49,7 +49,7 @@ public final class HttpApi {
         dev.photosidecar.http.resumable.ResumableUploads resumable = storage.resumable();
         dev.photosidecar.http.resumable.IetfUploads ietf = new dev.photosidecar.http.resumable.IetfUploads(resumable, gate, auth);
         dev.photosidecar.http.resumable.TusUploads tus = new dev.photosidecar.http.resumable.TusUploads(resumable, gate, auth);
-        UploadController uploads = new UploadController(gate, auth, storage.jobs(), storage.spool(), delivery.wake(), metrics,
+        UploadController uploads = new UploadController(gate, auth, storage.spool(), storage.intake(), metrics,
                 resumable::supersedeByPlainUpload, ietf::plainUploadRules);
         JobController jobs = new JobController(auth, storage.jobs(), storage.spool(), delivery.wake(), delivery.target());
         HealthController health = new HealthController(storage.jobs(), storage.spool(), delivery.target(), delivery.health(), gate);
@@ -142,8 +142,8 @@ public final class HttpApi {
         });
     }
 
-    /** The ledger and the spool behind the device API, and the resumable uploads kept in them. */
-    public record Storage(DeviceRegistry devices, JobLedger jobs, Spool spool,
+    /** The ledger and the spool behind the device API, the intake rule, and the resumable uploads kept in them. */
+    public record Storage(DeviceRegistry devices, JobLedger jobs, Spool spool, dev.photosidecar.intake.Intake intake,
                           dev.photosidecar.http.resumable.ResumableUploads resumable) {
     }
 

@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.intake.KeyConflictException;
 import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.LengthMismatch;
 import dev.photosidecar.spool.OffsetMismatch;
@@ -12,7 +13,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The one table that turns what storage throws into what a client is told: each typed spool (and ledger) error
+ * The one table that turns what storage throws into what a client is told: each typed spool, intake (and ledger) error
  * gets its {@link ErrorCode} and its message here, with the header names the storage does not know. Anything not
  * in the table is an internal error (or a full disk), which {@link ErrorResponses} answers without details.
  */
@@ -32,7 +33,9 @@ public final class StorageErrors {
             new Row<>(OutOfSpace.class, e -> new Problem(ErrorCode.INSUFFICIENT_STORAGE, e.getMessage())),
             new Row<>(LengthMismatch.class, e -> new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, lengthMessage(e))),
             new Row<>(DigestMismatch.class, StorageErrors::digest),
-            new Row<>(OffsetMismatch.class, StorageErrors::offset)
+            new Row<>(OffsetMismatch.class, StorageErrors::offset),
+            // intake/
+            new Row<>(KeyConflictException.class, e -> new KeyConflict(e.existing()))
             // ledger/: its typed errors (not found, wrong state, duplicate key) get their rows here.
     );
 
@@ -64,10 +67,7 @@ public final class StorageErrors {
         if (failure instanceof SpoolException s) {
             return s.isSidecarFault();
         }
-        if (failure instanceof Problem p) {
-            return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
-        }
-        return true;
+        return answerFor(failure).map(p -> p.code() == ErrorCode.INSUFFICIENT_STORAGE).orElse(true);
     }
 
     private static String lengthMessage(LengthMismatch e) {
