@@ -12,16 +12,16 @@ import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.resumable.ResumableExpiry;
 import dev.photosidecar.http.resumable.ResumableUploads;
 import dev.photosidecar.ledger.DataGap;
-import dev.photosidecar.ledger.Database;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerGap;
 import dev.photosidecar.ledger.SecretKeyGap;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,15 +34,15 @@ public final class App implements AutoCloseable {
 
     private final SidecarConfig config;
     private final DataDirLock lock;
-    private final Database.Pooled db;
+    private final Ledger store;
     private final Wiring parts;
     private final ResumableExpiry resumableExpiry;
     private boolean closed;
 
-    private App(SidecarConfig config, DataDirLock lock, Database.Pooled db, Wiring parts, ResumableExpiry resumableExpiry) {
+    private App(SidecarConfig config, DataDirLock lock, Ledger store, Wiring parts, ResumableExpiry resumableExpiry) {
         this.config = config;
         this.lock = lock;
-        this.db = db;
+        this.store = store;
         this.parts = parts;
         this.resumableExpiry = resumableExpiry;
     }
@@ -64,27 +64,26 @@ public final class App implements AutoCloseable {
 
     public static App start(SidecarConfig config, Clock clock, Accept accept) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
-        Database.Pooled db = null;
+        Ledger store = null;
         try {
             SecretFiles.requirePrivate(config);
             // Checked before the ledger is opened, which would create an empty one.
             Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
-            db = Database.openPooled(config.ledgerFile(), config.workers() + 4);
-            Jdbi jdbi = db.jdbi();
-            refuseDataLoss(jdbi, config, accept, missingLedger.isPresent());
-            Wiring parts = new Wiring(config, jdbi, clock);
+            store = SqliteLedger.openPooled(config.ledgerFile(), clock, config.workers() + 4);
+            refuseDataLoss(store, config, accept, missingLedger.isPresent());
+            Wiring parts = new Wiring(config, store, clock);
             parts.recovery.run();
             parts.api.start();
             ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
             parts.workers.start();
 
-            App app = new App(config, lock, db, parts, expiry);
+            App app = new App(config, lock, store, parts, expiry);
             app.announce(parts.target, parts.spool, parts.exApp);
             return app;
         } catch (RuntimeException e) {
-            if (db != null) {
-                db.close();
+            if (store != null) {
+                store.close();
             }
             lock.close();
             throw e;
@@ -95,16 +94,16 @@ public final class App implements AutoCloseable {
      * Stops the start (one line, with the fix) where going on would lose data, unless the operator accepted it:
      * an empty ledger beside a spool that holds uploads, or a missing key beside sealed passwords.
      */
-    private static void refuseDataLoss(Jdbi jdbi, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
+    private static void refuseDataLoss(Ledger store, SidecarConfig config, Accept accept, boolean ledgerWasMissing) {
         Optional<DataGap> emptyLedger = ledgerWasMissing ? Optional.empty()
-                : LedgerGap.ifEmpty(jdbi, config);
+                : LedgerGap.ifEmpty(store, config);
         refuseUnlessAccepted(emptyLedger, accept.emptyLedger());
         if (ledgerWasMissing || emptyLedger.isPresent()) {
             log.warn("Starting with an empty ledger beside a spool that holds uploads, as {} asked; those files go to"
                     + " quarantine (see below)", LedgerGap.ACCEPT_FLAG);
         }
-        List<String> stranded = SecretKeyGap.strandedUsers(jdbi, config.secretKey(), config.dataDir());
-        refuseUnlessAccepted(SecretKeyGap.problem(jdbi, config.secretKey(), config.dataDir()), accept.newSecretKey());
+        List<String> stranded = SecretKeyGap.strandedUsers(store, config.secretKey(), config.dataDir());
+        refuseUnlessAccepted(SecretKeyGap.problem(store, config.secretKey(), config.dataDir()), accept.newSecretKey());
         if (!stranded.isEmpty()) {
             log.warn("Making a new secret key, as {} asked: the stored passwords of {} cannot be opened any more; their"
                     + " deliveries wait until photo-sidecar user set-password stores them again", SecretKeyGap.ACCEPT_FLAG, stranded);
@@ -187,7 +186,7 @@ public final class App implements AutoCloseable {
                 log.warn("Closing the {} target failed: {}", target.name(), e.getMessage());
             }
         }
-        db.close();
+        store.close();
         lock.close();
         log.info("Stopped");
     }

@@ -47,9 +47,13 @@ public final class StartupRecovery {
         resumable.recover();
     }
 
-    /** Step 2: jobs that were being delivered go back to pending, due now; the interrupted attempt stays counted. */
+    /**
+     * Step 2: jobs that were being delivered go back to pending, due now; the interrupted attempt stays counted. The
+     * ledger knows which leases that is: every lease but this process's on a ledger only one process uses, only the
+     * expired ones on a shared one.
+     */
     private void returnLeases() {
-        int revived = jobs.returnLeasesNotOwnedBy(owner);
+        int revived = jobs.returnLeasesAtStartUp(owner);
         if (revived > 0) {
             log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
         }

@@ -16,19 +16,17 @@ import dev.photosidecar.http.SidecarMetrics;
 import dev.photosidecar.http.admin.AdminRoutes;
 import dev.photosidecar.http.resumable.ResumableUploads;
 import dev.photosidecar.intake.Intake;
-import dev.photosidecar.ledger.ChunkProgress;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.LedgerStats;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.RetryPolicy;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The composition root: builds every part of a running sidecar, each given what it needs through its constructor,
@@ -46,22 +44,23 @@ final class Wiring {
     final HttpApi api;
     final StartupRecovery recovery;
 
-    Wiring(SidecarConfig config, Jdbi jdbi, Clock clock) {
-        // This process's lease owner: every lease another owner holds at start-up was left by a run that has ended.
+    /** @param store the open ledger (the root picks its implementation) */
+    Wiring(SidecarConfig config, Ledger store, Clock clock) {
+        // This process's lease owner, so that start-up can tell the leases a run that has ended left behind.
         String owner = "sidecar-" + Ids.jobId().substring(0, 12);
-        ledger = new JobLedger(jdbi, clock);
-        devices = new DeviceRegistry(jdbi, clock);
-        ResumableLedger resumableLedger = new ResumableLedger(jdbi, clock);
+        ledger = store.jobs();
+        devices = store.devices();
+        ResumableLedger resumableLedger = store.resumable();
         spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(), config.maxUploadBytes(), clock);
         PartialStore partials = new PartialStore(spool);
 
-        CredentialStore credentials = new CredentialStore(jdbi, SecretBox.load(config.secretKey(), config.dataDir()), clock);
+        CredentialStore credentials = store.credentials(SecretBox.load(config.secretKey(), config.dataDir()));
         // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
         exApp = config.target() == TargetKind.NEXTCLOUD ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
         target = switch (config.target()) {
             case LOCAL -> new LocalFolderTarget(config.libraryDir());
             case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
-                    new ChunkProgress(jdbi, clock), config.workers(), clock, exApp::identity);
+                    store.chunks(), config.workers(), clock, exApp::identity);
         };
         RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
         workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(), config.timeZone(), retry, clock,
@@ -75,7 +74,7 @@ final class Wiring {
         Intake intake = new Intake(ledger, spool, workers::wake);
         resumable = new ResumableUploads(ledger, intake, resumableLedger, spool, partials, clock, config.resumableExpiry(),
                 workers::wake, metrics, config.resumable(), devices, config.serverLimits().maxUnfinishedPerDevice());
-        AdminRoutes admin = new AdminRoutes(ledger, new LedgerStats(jdbi, clock), spool, target, workers::breaker,
+        AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker,
                 config.adminToken(), clock, workers::wake, new AppApiAuth(exApp::identity)::proxiedUser);
         HttpApi.Enrollment enrollment = new HttpApi.Enrollment(config.webdav().map(NextcloudAccounts::new),
                 () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);

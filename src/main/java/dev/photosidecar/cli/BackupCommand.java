@@ -1,7 +1,7 @@
 package dev.photosidecar.cli;
 
 import dev.photosidecar.config.SidecarConfig;
-import dev.photosidecar.ledger.LedgerBackup;
+import dev.photosidecar.ledger.sqlite.LedgerBackup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -3,12 +3,12 @@ package dev.photosidecar.cli;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerGap;
 import dev.photosidecar.ledger.SecretKeyGap;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import java.nio.file.Path;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -42,25 +42,25 @@ public final class ConfigOption {
     }
 
     /** The ledger, refusing (as serve does) to create one beside a spool that holds uploads. */
-    Jdbi openLedger() {
+    Ledger openLedger() {
         return openLedger(load());
     }
 
     /** The stored credentials, refusing (as serve does) to make a new key beside passwords sealed with a missing one. */
     dev.photosidecar.ledger.CredentialStore openCredentials() {
         SidecarConfig config = load();
-        Jdbi ledger = openLedger(config);
+        Ledger ledger = openLedger(config);
         SecretKeyGap.problem(ledger, config.secretKey(), config.dataDir()).ifPresent(gap -> {
             throw ConfigException.unusable(gap.line());
         });
-        return new dev.photosidecar.ledger.CredentialStore(ledger,
-                dev.photosidecar.config.SecretBox.load(config.secretKey(), config.dataDir()), java.time.Clock.systemUTC());
+        return ledger.credentials(dev.photosidecar.config.SecretBox.load(config.secretKey(), config.dataDir()));
     }
 
-    private static Jdbi openLedger(SidecarConfig config) {
+    /** The one place the CLI chooses the ledger's implementation: a command's short calls need no pool. */
+    private static Ledger openLedger(SidecarConfig config) {
         LedgerGap.ifMissing(config).ifPresent(gap -> {
             throw ConfigException.unusable(gap.line());
         });
-        return Database.open(config.ledgerFile());
+        return SqliteLedger.open(config.ledgerFile(), java.time.Clock.systemUTC());
     }
 }

@@ -4,7 +4,6 @@ import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.EnrolledDevice;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Spec;
 public final class DeviceCommand {
 
     private static DeviceRegistry registry(ConfigOption config) {
-        return new DeviceRegistry(config.openLedger(), Clock.systemUTC());
+        return config.openLedger().devices();
     }
 
     private static Map<String, Object> json(Device d) {

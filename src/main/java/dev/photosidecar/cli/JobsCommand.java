@@ -4,7 +4,6 @@ import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;
 import java.io.PrintWriter;
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ import picocli.CommandLine.Spec;
 public final class JobsCommand {
 
     private static JobLedger ledger(ConfigOption config) {
-        return new JobLedger(config.openLedger(), Clock.systemUTC());
+        return config.openLedger().jobs();
     }
 
     private static JobState state(CommandSpec spec, String text) {

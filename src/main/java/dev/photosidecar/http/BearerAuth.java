@@ -4,6 +4,7 @@ import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.LedgerException;
 import io.javalin.http.Context;
 
 /**
@@ -30,7 +31,12 @@ public final class BearerAuth {
 
     /** 401 when {@code device} was revoked while its request was running ({@link DeviceRegistry#requireStillActive}). */
     public void requireStillActive(Device device) {
-        devices.requireStillActive(device);
+        try {
+            devices.requireStillActive(device);
+        } catch (LedgerException.Unauthorized revoked) {
+            // Answered here, as a Problem, so that the upload paths that clean up after a refused request see it.
+            throw StorageErrors.answerFor(revoked).orElseThrow();
+        }
     }
 
     /** The calling device, without counting the request (for checks made before the handler's own call). */
@@ -43,6 +49,10 @@ public final class BearerAuth {
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "the Authorization header must be Bearer <device token>");
         }
-        return devices.authenticate(parts[1].strip());
+        try {
+            return devices.authenticate(parts[1].strip());
+        } catch (LedgerException.Unauthorized unknown) {
+            throw StorageErrors.answerFor(unknown).orElseThrow();
+        }
     }
 }

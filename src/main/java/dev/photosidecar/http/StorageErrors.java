@@ -1,6 +1,7 @@
 package dev.photosidecar.http;
 
 import dev.photosidecar.intake.KeyConflictException;
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.LengthMismatch;
 import dev.photosidecar.spool.OffsetMismatch;
@@ -35,8 +36,11 @@ public final class StorageErrors {
             new Row<>(DigestMismatch.class, StorageErrors::digest),
             new Row<>(OffsetMismatch.class, StorageErrors::offset),
             // intake/
-            new Row<>(KeyConflictException.class, e -> new KeyConflict(e.existing()))
-            // ledger/: its typed errors (not found, wrong state, duplicate key) get their rows here.
+            new Row<>(KeyConflictException.class, e -> new KeyConflict(e.existing())),
+            // ledger/ (a DuplicateKeyException is the intake's to judge: one that escapes it stays an internal error)
+            new Row<>(LedgerException.NotFound.class, e -> ledger(ErrorCode.JOB_NOT_FOUND, e)),
+            new Row<>(LedgerException.WrongState.class, e -> ledger(ErrorCode.INVALID_STATE, e)),
+            new Row<>(LedgerException.Unauthorized.class, e -> ledger(ErrorCode.UNAUTHORIZED, e))
     );
 
     private StorageErrors() {
@@ -67,7 +71,15 @@ public final class StorageErrors {
         if (failure instanceof SpoolException s) {
             return s.isSidecarFault();
         }
+        if (failure instanceof LedgerException) {
+            return false; // the ledger refused what the request asked: not found, wrong state, a key taken
+        }
         return answerFor(failure).map(p -> p.code() == ErrorCode.INSUFFICIENT_STORAGE).orElse(true);
+    }
+
+    /** A ledger refusal about several jobs names them in the details, as {@code ids}. */
+    private static Problem ledger(ErrorCode code, LedgerException e) {
+        return e.ids().isEmpty() ? new Problem(code, e.getMessage()) : new Problem(code, e.getMessage(), Map.of("ids", e.ids()));
     }
 
     private static String lengthMessage(LengthMismatch e) {

@@ -1,148 +1,55 @@
 package dev.photosidecar.ledger;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.FileNames;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import org.jdbi.v3.core.Jdbi;
 
 /**
- * Users and their devices, and the bearer-token check every API call makes. Tokens are stored only
- * as their SHA-256. Token lookups are cached briefly (they are the hottest query there is); a
- * revocation made by another process (the CLI) takes effect within {@link #TOKEN_CACHE_TTL}.
+ * Users and their devices, and the bearer-token check every API call makes. Tokens are stored only as their
+ * SHA-256. Token lookups may be cached briefly (they are the hottest query there is); a revocation made by
+ * another process (the CLI) takes effect within {@link #TOKEN_CACHE_TTL}.
  */
-public final class DeviceRegistry {
-    public static final Duration TOKEN_CACHE_TTL = Duration.ofSeconds(5);
-    public static final int MAX_NAME_LENGTH = 100;
-    private static final Pattern USER_ID = Pattern.compile("[\\p{L}\\p{N} ._@'+-]{1,64}");
-
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final Cache<String, Optional<Device>> byTokenHash;
-
-    public DeviceRegistry(Jdbi jdbi, Clock clock) {
-        this.jdbi = jdbi;
-        this.clock = clock;
-        Ticker ticker = () -> clock.millis() * 1_000_000L;
-        this.byTokenHash = Caffeine.newBuilder()
-                .ticker(ticker)
-                .expireAfterWrite(TOKEN_CACHE_TTL)
-                .maximumSize(10_000)
-                .build();
-    }
+public interface DeviceRegistry {
+    Duration TOKEN_CACHE_TTL = Duration.ofSeconds(5);
+    int MAX_NAME_LENGTH = 100;
 
     /** Creates the device (and its user, the first time) and returns its one-time token. */
-    public EnrolledDevice add(String userId, String name) {
-        validateUserId(userId);
-        nameProblem(name).ifPresent(why -> {
-            throw new IllegalArgumentException(why);
-        });
-        String token = Ids.deviceToken();
-        Device device = new Device(Ids.deviceId(), userId, name.strip(), Instant.ofEpochMilli(clock.millis()), Optional.empty());
-        jdbi.useTransaction(h -> {
-            h.createUpdate("INSERT INTO users (id, created_at) VALUES (:id, :now) ON CONFLICT (id) DO NOTHING")
-                    .bind("id", userId).bind("now", clock.millis()).execute();
-            h.createUpdate("""
-                    INSERT INTO devices (id, user_id, name, token_hash, created_at)
-                    VALUES (:id, :user, :name, :hash, :now)""")
-                    .bind("id", device.id()).bind("user", userId).bind("name", device.name())
-                    .bind("hash", Ids.tokenHash(token)).bind("now", device.createdAt().toEpochMilli()).execute();
-        });
-        return new EnrolledDevice(device, token);
-    }
+    EnrolledDevice add(String userId, String name);
 
     /**
      * Why {@code name} cannot name a device, or empty: it must have 1-{@value #MAX_NAME_LENGTH} characters, not only
-     * blanks, and obey the same character rule as file names ({@link FileNames#characterProblem}), since it is shown
-     * on the status page, in logs and in the {device} path token.
+     * blanks, and obey the same character rule as file names, since it is shown on the status page, in logs and in
+     * the {device} path token.
      */
-    public static Optional<String> nameProblem(String name) {
-        if (name == null || name.isBlank() || name.length() > MAX_NAME_LENGTH) {
-            return Optional.of("the device name must be 1-" + MAX_NAME_LENGTH + " characters and not only blanks");
-        }
-        return FileNames.characterProblem(name).map(why -> "the device name '" + FileNames.printable(name) + "' " + why
-                + "; use 1-" + MAX_NAME_LENGTH + " printable characters");
+    static Optional<String> nameProblem(String name) {
+        return DeviceNames.nameProblem(name);
     }
 
-    public static void validateUserId(String userId) {
-        if (userId == null || !USER_ID.matcher(userId).matches() || userId.equals(".") || userId.equals("..")
-                || userId.strip().length() != userId.length()) {
-            throw new IllegalArgumentException("user must be 1-64 letters, digits, spaces or . _ @ ' + - "
-                    + "(no leading or trailing space), got '" + userId + "'");
-        }
+    /** Refuses (IllegalArgumentException) a user id that is not 1-64 letters, digits, spaces or {@code . _ @ ' + -}. */
+    static void validateUserId(String userId) {
+        DeviceNames.validateUserId(userId);
     }
 
-    /** The active device this bearer token belongs to, or a 401 problem. */
-    public Device authenticate(String token) {
-        if (token == null || token.isEmpty() || token.length() > 200) {
-            throw unauthorized();
-        }
-        // Looked up by the token's SHA-256, never compared with it: a timing difference in the index or map
-        // lookup can only tell an attacker about hashes of tokens, which reveal nothing about the 256-bit
-        // random tokens they would have to guess (and no per-address lockout: see docs/security.md).
-        String hash = Ids.tokenHash(token);
-        Optional<Device> device = byTokenHash.get(hash, h -> jdbi.withHandle(handle -> handle
-                .createQuery("SELECT * FROM devices WHERE token_hash = :hash AND revoked_at IS NULL")
-                .bind("hash", h).map(DeviceRegistry::map).findOne()));
-        return device.orElseThrow(DeviceRegistry::unauthorized);
-    }
+    /** The active device this bearer token belongs to; {@link LedgerException.Unauthorized} if there is none. */
+    Device authenticate(String token);
 
     /**
-     * Refuses with 401 when {@code device} was revoked after its request was let in: an upload checks this just
-     * before it is committed, so that a body still arriving when its device is revoked never becomes a job. Asked
-     * of the ledger, not the token cache, so that a revocation by another process (the CLI) counts at once.
+     * Refuses with {@link LedgerException.Unauthorized} when {@code device} was revoked after its request was let in:
+     * an upload checks this just before it is committed, so that a body still arriving when its device is revoked
+     * never becomes a job. Asked of the ledger, not the token cache, so that a revocation by another process counts
+     * at once.
      */
-    public void requireStillActive(Device device) {
-        boolean active = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM devices WHERE id = :id AND revoked_at IS NULL")
-                .bind("id", device.id()).mapTo(Integer.class).one()) > 0;
-        if (!active) {
-            throw new Problem(ErrorCode.UNAUTHORIZED, "device " + device.id() + " was revoked while this upload was arriving;"
-                    + " nothing was kept");
-        }
-    }
+    void requireStillActive(Device device);
 
-    private static Problem unauthorized() {
-        return new Problem(ErrorCode.UNAUTHORIZED, "missing, unknown or revoked device token");
-    }
+    List<Device> list();
 
-    public List<Device> list() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM devices ORDER BY user_id, created_at")
-                .map(DeviceRegistry::map).list());
-    }
+    Optional<Device> find(String deviceId);
 
-    public Optional<Device> find(String deviceId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM devices WHERE id = :id")
-                .bind("id", deviceId).map(DeviceRegistry::map).findOne());
-    }
+    long countActive();
 
-    public long countActive() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM devices WHERE revoked_at IS NULL")
-                .mapTo(Long.class).one());
-    }
+    /** Every user the ledger knows (one who had a device), by id. */
+    List<String> users();
 
     /** Revokes a device; its token stops working at once in this process. Returns false if unknown or already revoked. */
-    public boolean revoke(String deviceId) {
-        int changed = jdbi.withHandle(h -> h.createUpdate(
-                        "UPDATE devices SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL")
-                .bind("now", clock.millis()).bind("id", deviceId).execute());
-        byTokenHash.invalidateAll();
-        return changed == 1;
-    }
-
-    private static Device map(ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx) throws SQLException {
-        long revoked = rs.getLong("revoked_at");
-        Optional<Instant> revokedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
-        return new Device(rs.getString("id"), rs.getString("user_id"), rs.getString("name"),
-                Instant.ofEpochMilli(rs.getLong("created_at")), revokedAt);
-    }
+    boolean revoke(String deviceId);
 }

@@ -5,7 +5,6 @@ import dev.photosidecar.config.Units;
 import dev.photosidecar.spool.HeldFiles;
 import java.nio.file.Files;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Whether a ledger can be the one that wrote the spool beside it. A ledger that is missing, or has no job and no
@@ -31,10 +30,8 @@ public final class LedgerGap {
     }
 
     /** The refusal when the open ledger has no job and no unfinished upload but the spool holds uploads. */
-    public static Optional<DataGap> ifEmpty(Jdbi ledger, SidecarConfig config) {
-        long rows = ledger.withHandle(h -> h.createQuery(
-                "SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM resumable_uploads)").mapTo(Long.class).one());
-        if (rows > 0) {
+    public static Optional<DataGap> ifEmpty(Ledger ledger, SidecarConfig config) {
+        if (!ledger.holdsNothing()) {
             return Optional.empty();
         }
         HeldFiles held = HeldFiles.in(config.spoolDir());

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Whether the key that sealed the stored passwords is there. {@code secret.key} missing (and no
@@ -19,16 +18,15 @@ public final class SecretKeyGap {
     }
 
     /** The users whose sealed password no key could open, or none. */
-    public static List<String> strandedUsers(Jdbi ledger, Optional<String> configuredKey, Path dataDir) {
+    public static List<String> strandedUsers(Ledger ledger, Optional<String> configuredKey, Path dataDir) {
         if (configuredKey.isPresent() || Files.exists(keyFile(dataDir))) {
             return List.of();
         }
-        return ledger.withHandle(h -> h.createQuery("SELECT user_id FROM user_credentials ORDER BY user_id")
-                .mapTo(String.class).list());
+        return ledger.usersWithStoredCredentials();
     }
 
     /** The refusal, or empty when the key is there or nothing is sealed. */
-    public static Optional<DataGap> problem(Jdbi ledger, Optional<String> configuredKey, Path dataDir) {
+    public static Optional<DataGap> problem(Ledger ledger, Optional<String> configuredKey, Path dataDir) {
         List<String> users = strandedUsers(ledger, configuredKey, dataDir);
         if (users.isEmpty()) {
             return Optional.empty();

@@ -1,6 +1,7 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.TestSidecar;
@@ -45,7 +46,7 @@ final class QueueScale implements AutoCloseable {
         this.sidecar = sidecar;
         this.filled = filled;
         this.future = Clock.offset(Clock.systemUTC(), Duration.ofDays(2));
-        this.futureLedger = new JobLedger(Database.open(sidecar.config().ledgerFile()), future);
+        this.futureLedger = new SqliteJobLedger(Database.open(sidecar.config().ledgerFile()), future);
     }
 
     static QueueScale start(Path dataDir, int jobs) {

@@ -30,7 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,81 +45,116 @@ import org.junit.jupiter.api.io.TempDir;
  * local folder instead.
  */
 @WebDavTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one sidecar and one backup under load for all three tests
 class BackupCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
-    Path tmp;
+    static Path tmp;
 
-    @Test
-    void backupWhileServingThenRestoreIntoAFreshDataFolder() throws Exception {
+    /** What the backup under load left: the copy and its --json report, and what the uploads around it did. */
+    record BackedUp(SidecarProcess.Device device, Path dataA, Path backup, JsonNode copy, int uploadedBeforeBackup,
+                    int uploadedAfterBackup, Map<String, String> sha256ByKey, SidecarProcess.Exit again, byte[] before) {
+    }
+
+    BackedUp backedUp;
+
+    /**
+     * The first sidecar serves uploads while {@code backup} runs, then a second backup to the same name is tried;
+     * the sidecar is stopped before the tests look at what is left.
+     */
+    @BeforeAll
+    void backUpWhileServing() throws Exception {
         Path dataA = tmp.resolve("a");
-        Path dataB = tmp.resolve("b");
         Path backup = tmp.resolve("backups/ledger-copy.db");
         Files.createDirectories(backup.getParent());
         SidecarProcess.Device device = SidecarProcess.addDevice(dataA, "alice", "phone");
         Map<String, String> envA = SidecarProcess.baseEnv(dataA, SidecarProcess.freePort());
         Map<String, String> sha256ByKey = new ConcurrentHashMap<>();
-        JsonNode copy;
-        int uploadedBeforeBackup;
-        int uploadedAfterBackup;
         try (WebDavServer dav = WebDavServer.start(WebDavServer.Kind.LIGHTTPD, tmp.resolve("dav"))) {
             envA.put("SIDECAR_TARGET", "webdav");
             envA.put("SIDECAR_WEBDAV_URL", dav.baseUrl() + "{user}/");
             envA.put("SIDECAR_WEBDAV_USER", dav.user());
             envA.put("SIDECAR_WEBDAV_PASSWORD", dav.password());
-        try (SidecarProcess a = SidecarProcess.start(envA, List.of(), tmp.resolve("a.log"))) {
-            // The host goes away once the sidecar is up: from now on every job waits in the spool.
-            dav.stop();
-            AtomicInteger uploaded = new AtomicInteger();
-            AtomicBoolean backupDone = new AtomicBoolean();
-            // Uploads keep arriving until the backup has finished (and a few more), so it runs under load.
-            CompletableFuture<Void> uploads = CompletableFuture.runAsync(() -> {
-                HttpClient http = HttpClient.newHttpClient();
-                for (int i = 0; i < 450 && !(backupDone.get() && uploaded.get() % 10 == 0); i++) {
-                    byte[] body = new byte[64 * 1024];
-                    new Random(i).nextBytes(body);
-                    String key = "photo-" + i;
-                    try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(a.uri("/v1/uploads/" + key))
-                                .header("Authorization", "Bearer " + device.token()).header("X-Filename", key + ".jpg")
-                                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-                        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
+            try (SidecarProcess a = SidecarProcess.start(envA, List.of(), tmp.resolve("a.log"))) {
+                // The host goes away once the sidecar is up: from now on every job waits in the spool.
+                dav.stop();
+                AtomicInteger uploaded = new AtomicInteger();
+                AtomicBoolean backupDone = new AtomicBoolean();
+                // Uploads keep arriving until the backup has finished (and a few more), so it runs under load.
+                CompletableFuture<Void> uploads = CompletableFuture.runAsync(() -> {
+                    HttpClient http = HttpClient.newHttpClient();
+                    for (int i = 0; i < 450 && !(backupDone.get() && uploaded.get() % 10 == 0); i++) {
+                        byte[] body = new byte[64 * 1024];
+                        new Random(i).nextBytes(body);
+                        String key = "photo-" + i;
+                        try {
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(a.uri("/v1/uploads/" + key))
+                                    .header("Authorization", "Bearer " + device.token()).header("X-Filename", key + ".jpg")
+                                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                            assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        sha256ByKey.put(key, sha256(body));
+                        uploaded.incrementAndGet();
                     }
-                    sha256ByKey.put(key, sha256(body));
-                    uploaded.incrementAndGet();
-                }
-            });
-            await().atMost(Duration.ofSeconds(60)).until(() -> uploaded.get() >= 5 || uploads.isDone());
-            uploadedBeforeBackup = uploaded.get();
-            copy = JSON.readTree(SidecarProcess.runCli(dataA, "backup", backup.toString(), "--json"));
-            uploadedAfterBackup = uploaded.get();
-            backupDone.set(true);
-            uploads.get();
-            System.out.println("backup --json while uploads went on (" + uploadedBeforeBackup + " done when it started, "
-                    + uploadedAfterBackup + " when it ended, " + uploaded.get() + " in all): " + copy.toString());
-            assertThat(uploadedAfterBackup).as("uploads were still arriving while the backup ran").isGreaterThan(uploadedBeforeBackup);
+                });
+                await().atMost(Duration.ofSeconds(60)).until(() -> uploaded.get() >= 5 || uploads.isDone());
+                int uploadedBeforeBackup = uploaded.get();
+                JsonNode copy = JSON.readTree(SidecarProcess.runCli(dataA, "backup", backup.toString(), "--json"));
+                int uploadedAfterBackup = uploaded.get();
+                backupDone.set(true);
+                uploads.get();
+                System.out.println("backup --json while uploads went on (" + uploadedBeforeBackup + " done when it started, "
+                        + uploadedAfterBackup + " when it ended, " + uploaded.get() + " in all): " + copy.toString());
 
-            // The copy is what it says, and a second backup to the same name is refused, leaving it alone.
-            assertThat(copy.path("file").asText()).isEqualTo(backup.toString());
-            assertThat(copy.path("bytes").asLong()).isEqualTo(Files.size(backup));
-            assertThat(copy.path("jobs").asLong()).isBetween((long) uploadedBeforeBackup, (long) uploadedAfterBackup);
-            assertThat(countRows(backup, "SELECT count(*) FROM jobs")).isEqualTo(copy.path("jobs").asLong());
-            byte[] before = Files.readAllBytes(backup);
-            SidecarProcess.Exit again = SidecarProcess.run(Map.of("SIDECAR_DATA_DIR", dataA.toString()),
-                    "backup", backup.toString());
-            System.out.println("backup to an existing file: exit " + again.code() + ", " + again.err().strip());
-            assertThat(again.code()).isNotZero();
-            assertThat(again.err()).contains(backup.toString()).contains("exists already");
-            assertThat(Files.readAllBytes(backup)).isEqualTo(before);
-            assertThat(a.stop()).isIn(0, 143);
+                // A second backup to the same name, while the sidecar still serves.
+                byte[] before = Files.readAllBytes(backup);
+                SidecarProcess.Exit again = SidecarProcess.run(Map.of("SIDECAR_DATA_DIR", dataA.toString()),
+                        "backup", backup.toString());
+                System.out.println("backup to an existing file: exit " + again.code() + ", " + again.err().strip());
+                assertThat(a.stop()).isIn(0, 143);
+                backedUp = new BackedUp(device, dataA, backup, copy, uploadedBeforeBackup, uploadedAfterBackup, sha256ByKey,
+                        again, before);
+            }
         }
-        }
+    }
+
+    @Test
+    void theCopyTakenWhileUploadsArriveHoldsTheJobsCommittedBeforeItEnded() throws Exception {
+        int uploadedBeforeBackup = backedUp.uploadedBeforeBackup();
+        int uploadedAfterBackup = backedUp.uploadedAfterBackup();
+        JsonNode copy = backedUp.copy();
+        Path backup = backedUp.backup();
+        assertThat(uploadedAfterBackup).as("uploads were still arriving while the backup ran").isGreaterThan(uploadedBeforeBackup);
+
+        // The copy is what it says.
+        assertThat(copy.path("file").asText()).isEqualTo(backup.toString());
+        assertThat(copy.path("bytes").asLong()).isEqualTo(Files.size(backup));
+        assertThat(copy.path("jobs").asLong()).isBetween((long) uploadedBeforeBackup, (long) uploadedAfterBackup);
+        assertThat(countRows(backup, "SELECT count(*) FROM jobs")).isEqualTo(copy.path("jobs").asLong());
+    }
+
+    @Test
+    void aSecondBackupToTheSameNameIsRefusedAndLeavesTheCopyAlone() throws Exception {
+        Path backup = backedUp.backup();
+        SidecarProcess.Exit again = backedUp.again();
+        assertThat(again.code()).isNotZero();
+        assertThat(again.err()).contains(backup.toString()).contains("exists already");
+        assertThat(Files.readAllBytes(backup)).isEqualTo(backedUp.before());
         try (Stream<Path> left = Files.list(backup.getParent())) {
             assertThat(left.map(p -> p.getFileName().toString()).toList()).containsExactly("ledger-copy.db");
         }
+    }
+
+    @Test
+    void aRestoreIntoAFreshDataFolderDeliversTheBackedUpJobsAndSetsAsideWhatTheCopyDoesNotKnow() throws Exception {
+        Path dataA = backedUp.dataA();
+        Path dataB = tmp.resolve("b");
+        Path backup = backedUp.backup();
+        SidecarProcess.Device device = backedUp.device();
+        Map<String, String> sha256ByKey = backedUp.sha256ByKey();
 
         // Restore (docs/operations.md): the ledger copy, the secret key, the spool's ready/ folder.
         Files.createDirectories(dataB.resolve("spool/ready"));

@@ -1,5 +1,7 @@
 package dev.photosidecar.cli;
 
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -7,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
@@ -140,8 +142,8 @@ class DoctorCommandTest {
         try (WebDavServer dav = WebDavServer.start(WebDavServer.Kind.LIGHTTPD, temp.resolve("dav"))) {
             Path data = temp.resolve("data");
             Jdbi ledger = Database.open(data.resolve("ledger.db"));
-            new DeviceRegistry(ledger, Clock.systemUTC()).add("carol", "phone");
-            CredentialStore store = new CredentialStore(ledger, SecretBox.load(Optional.empty(), data), Clock.systemUTC());
+            new SqliteDeviceRegistry(ledger, Clock.systemUTC()).add("carol", "phone");
+            CredentialStore store = new SqliteCredentialStore(ledger, SecretBox.load(Optional.empty(), data), Clock.systemUTC());
             store.set("alice", "photos", "not-the-password");
             store.set("bob", dav.user(), dav.password());
             Path config = yaml("data_dir: " + data, "target: webdav", "webdav_url: " + dav.baseUrl() + "{user}/",

@@ -1,5 +1,6 @@
 package dev.photosidecar.crash;
 
+import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,7 @@ import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
@@ -178,7 +179,7 @@ class StartupRefusalTest {
         Path data = temp.resolve("data");
         Files.createDirectories(data);
         Path key = data.resolve("secret.key");
-        CredentialStore store = new CredentialStore(Database.open(data.resolve("ledger.db")), SecretBox.load(Optional.empty(), data),
+        CredentialStore store = new SqliteCredentialStore(Database.open(data.resolve("ledger.db")), SecretBox.load(Optional.empty(), data),
                 Clock.systemUTC());
         store.set("alice", "alice", "app-password-1");
         store.set("bob", "bob", "app-password-2");

@@ -1,9 +1,11 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
@@ -78,8 +80,8 @@ class WorkerErrorsTest {
     void anErrorInAWorkerIsThatJobsFailedAttemptAndTheWorkersGoOn() {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        JobLedger ledger = new JobLedger(jdbi, clock);
-        DeviceRegistry devices = new DeviceRegistry(jdbi, clock);
+        JobLedger ledger = new SqliteJobLedger(jdbi, clock);
+        DeviceRegistry devices = new SqliteDeviceRegistry(jdbi, clock);
         Device phone = devices.add("alice", "phone").device();
         Spool spool = new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, clock);
         Doomed target = new Doomed(dir.resolve("library"));

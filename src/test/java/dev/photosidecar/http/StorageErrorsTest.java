@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.support.UnitTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

@@ -3,9 +3,7 @@ package dev.photosidecar.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.photosidecar.ledger.Database;
 import dev.photosidecar.ledger.Device;
-import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
@@ -14,6 +12,10 @@ import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.SqliteResumableLedger;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.support.Files2;
@@ -54,9 +56,9 @@ class IntakeTest {
     void open() {
         MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        jobs = new JobLedger(jdbi, clock);
-        resumable = new ResumableLedger(jdbi, clock);
-        phone = new DeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        jobs = new SqliteJobLedger(jdbi, clock);
+        resumable = new SqliteResumableLedger(jdbi, clock);
+        phone = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
         spool = new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, clock);
         intake = new Intake(jobs, spool, wakeups::incrementAndGet);
     }

@@ -2,7 +2,11 @@ package dev.photosidecar.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.support.MutableClock;
+import dev.photosidecar.support.UnitTest;
 import dev.photosidecar.support.TransitionLines;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ledger writes one transition line for each row it changes, naming the state the job really left, and none else. */
+@UnitTest
 class TransitionLogTest {
     @TempDir
     Path dir;
@@ -27,8 +32,8 @@ class TransitionLogTest {
     @BeforeEach
     void open() {
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        ledger = new JobLedger(jdbi, clock);
-        device = new DeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        ledger = new SqliteJobLedger(jdbi, clock);
+        device = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
         lines = new TransitionLines();
     }
 

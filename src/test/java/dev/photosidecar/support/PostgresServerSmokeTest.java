@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The test cluster is what the PostgreSQL tests rely on: a private database, loopback only, a password. */
+@PostgresTest
 class PostgresServerSmokeTest {
     @RegisterExtension
     static final PostgresTestDatabase db = new PostgresTestDatabase();

@@ -13,11 +13,12 @@ public final class Tiers {
     public static final String WEBDAV = "webdav";
     public static final String CRASH = "crash";
     public static final String BROWSER = "browser";
+    public static final String POSTGRES = "postgres";
     public static final String NEXTCLOUD = "nextcloud";
     public static final String BENCH = "bench";
 
     /** Every tier, fastest first. */
-    public static final List<String> ALL = List.of(UNIT, FUNCTIONAL, WEBDAV, CRASH, BROWSER, NEXTCLOUD, BENCH);
+    public static final List<String> ALL = List.of(UNIT, FUNCTIONAL, WEBDAV, POSTGRES, CRASH, BROWSER, NEXTCLOUD, BENCH);
 
     private Tiers() {
     }

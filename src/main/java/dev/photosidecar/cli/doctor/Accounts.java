@@ -8,15 +8,14 @@ import dev.photosidecar.delivery.target.webdav.AppApiHeaders;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.Credentials;
 import dev.photosidecar.ledger.DataGap;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.SecretKeyGap;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * The ways the sidecar signs in at the WebDAV host, each to be tried once: every user's stored password,
@@ -40,7 +39,7 @@ final class Accounts {
     private Accounts() {
     }
 
-    static Found of(SidecarConfig config, WebDavSettings dav, Optional<Jdbi> ledger, Optional<ExAppIdentity> exApp) {
+    static Found of(SidecarConfig config, WebDavSettings dav, Optional<Ledger> ledger, Optional<ExAppIdentity> exApp) {
         List<Account> accounts = new ArrayList<>();
         List<CheckResult> problems = new ArrayList<>();
         Set<String> users = ledger.map(Accounts::users).orElse(new TreeSet<>());
@@ -55,9 +54,8 @@ final class Accounts {
         }
         Set<String> withOwn = new TreeSet<>();
         if (ledger.isPresent()) {
-            // Counted straight from the table: opening the store needs the key, and that is what may be missing.
-            long stored = ledger.get().withHandle(h -> h.createQuery("SELECT count(*) FROM user_credentials")
-                    .mapTo(Long.class).one());
+            // Counted without the store: opening it needs the key, and that is what may be missing.
+            long stored = ledger.get().usersWithStoredCredentials().size();
             if (stored > 0) {
                 Optional<DataGap> noKey = SecretKeyGap.problem(ledger.get(), config.secretKey(), config.dataDir());
                 if (noKey.isPresent()) {
@@ -65,8 +63,7 @@ final class Accounts {
                     problems.add(CheckResult.fail("credentials", noKey.get().problem() + " (serve refuses to start)",
                             noKey.get().fix()));
                 } else {
-                    CredentialStore store = new CredentialStore(ledger.get(), SecretBox.load(config.secretKey(), config.dataDir()),
-                            Clock.systemUTC());
+                    CredentialStore store = ledger.get().credentials(SecretBox.load(config.secretKey(), config.dataDir()));
                     for (CredentialStore.Entry e : store.list()) {
                         withOwn.add(e.userId());
                         try {
@@ -102,8 +99,7 @@ final class Accounts {
         return new Found(accounts, problems);
     }
 
-    private static Set<String> users(Jdbi jdbi) {
-        List<String> ids = jdbi.withHandle(h -> h.createQuery("SELECT id FROM users").mapTo(String.class).list());
-        return new TreeSet<>(ids);
+    private static Set<String> users(Ledger ledger) {
+        return new TreeSet<>(ledger.devices().users());
     }
 }

@@ -1,20 +1,23 @@
 package dev.photosidecar.cli.doctor;
 
 import dev.photosidecar.config.SidecarConfig;
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
- * The ledger opens (which migrates it to this build's schema, as a start would) and SQLite finds it intact
- * ({@code PRAGMA integrity_check}). A missing ledger is fine: the first start creates it.
+ * The ledger opens (which migrates it to this build's schema, as a start would) and its database finds it intact
+ * ({@link Ledger#health()}: SQLite's {@code PRAGMA integrity_check}). A missing ledger is fine: the first start
+ * creates it.
  */
 final class LedgerCheck {
     /** The line, and the open ledger for the checks that read it (users, stored credentials). */
-    record Outcome(CheckResult result, Optional<Jdbi> ledger) {
+    record Outcome(CheckResult result, Optional<Ledger> ledger) {
     }
 
     private LedgerCheck() {
@@ -26,30 +29,27 @@ final class LedgerCheck {
             return new Outcome(CheckResult.pass("ledger", "no ledger yet at " + file + "; the first start creates it"),
                     Optional.empty());
         }
-        Jdbi jdbi;
+        Ledger ledger;
         try {
-            jdbi = Database.open(file);
+            ledger = SqliteLedger.open(file, Clock.systemUTC());
         } catch (RuntimeException e) {
             return new Outcome(CheckResult.fail("ledger", "cannot open " + file + ": " + firstLine(e),
                     "make the data folder writable; if the file is damaged, stop the sidecar and restore ledger.db "
                             + "together with spool/ from a backup"), Optional.empty());
         }
         try {
-            List<String> integrity = jdbi.withHandle(h -> h.createQuery("PRAGMA integrity_check").mapTo(String.class).list());
-            if (!integrity.equals(List.of("ok"))) {
+            Ledger.Health health = ledger.health();
+            if (!health.intact()) {
                 return new Outcome(CheckResult.fail("ledger", file + " is damaged: " + String.join("; ",
-                        integrity.subList(0, Math.min(3, integrity.size()))),
-                        "stop the sidecar and restore ledger.db together with spool/ from a backup"), Optional.of(jdbi));
+                        health.problems().subList(0, Math.min(3, health.problems().size()))),
+                        "stop the sidecar and restore ledger.db together with spool/ from a backup"), Optional.of(ledger));
             }
-            String version = jdbi.withHandle(h -> h.createQuery(
-                    "SELECT version FROM flyway_schema_history WHERE success = 1 ORDER BY installed_rank DESC LIMIT 1")
-                    .mapTo(String.class).findOne().orElse("?"));
-            long jobs = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM jobs").mapTo(Long.class).one());
-            long failed = jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM jobs WHERE state = 'failed'")
-                    .mapTo(Long.class).one());
-            return new Outcome(CheckResult.pass("ledger", file + ": integrity ok, schema version " + version + ", " + jobs
-                    + " jobs" + (failed > 0 ? " (" + failed + " failed: photo-sidecar jobs list --state failed)" : "")),
-                    Optional.of(jdbi));
+            Map<JobState, Long> counts = ledger.jobs().countByState();
+            long jobs = counts.values().stream().mapToLong(Long::longValue).sum();
+            long failed = counts.get(JobState.FAILED);
+            return new Outcome(CheckResult.pass("ledger", file + ": integrity ok, schema version " + health.schemaVersion()
+                    + ", " + jobs + " jobs" + (failed > 0 ? " (" + failed + " failed: photo-sidecar jobs list --state failed)" : "")),
+                    Optional.of(ledger));
         } catch (RuntimeException e) {
             return new Outcome(CheckResult.fail("ledger", "cannot read " + file + ": " + firstLine(e),
                     "stop the sidecar and restore ledger.db together with spool/ from a backup"), Optional.empty());

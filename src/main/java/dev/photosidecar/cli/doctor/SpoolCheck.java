@@ -3,11 +3,11 @@ package dev.photosidecar.cli.doctor;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.ledger.DataGap;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerGap;
 import dev.photosidecar.spool.HeldFiles;
 import dev.photosidecar.spool.Quarantine;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code spool}: the ledger can be the one that wrote the spool ({@link LedgerGap}: {@code serve} refuses to start
@@ -18,7 +18,7 @@ final class SpoolCheck {
     }
 
     /** @param ledger the opened ledger, or empty when there is none (or it could not be opened) */
-    static CheckResult run(SidecarConfig config, Optional<Jdbi> ledger) {
+    static CheckResult run(SidecarConfig config, Optional<Ledger> ledger) {
         Optional<DataGap> gap = ledger.isPresent() ? LedgerGap.ifEmpty(ledger.get(), config) : LedgerGap.ifMissing(config);
         if (gap.isPresent()) {
             return CheckResult.fail("spool", gap.get().problem() + " (serve refuses to start)", gap.get().fix());

@@ -3,13 +3,13 @@ package dev.photosidecar.cli.doctor;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.WebDavSettings;
+import dev.photosidecar.ledger.Ledger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * A WebDAV or Nextcloud target: the host answers at its root, its clock agrees with ours, and every way the
@@ -29,7 +29,7 @@ final class WebDavChecks {
         this.probe = probe;
     }
 
-    List<CheckResult> run(Optional<Jdbi> ledger, Optional<ExAppIdentity> exApp) {
+    List<CheckResult> run(Optional<Ledger> ledger, Optional<ExAppIdentity> exApp) {
         List<CheckResult> results = new ArrayList<>();
         String root = DavUrls.serverRoot(dav.baseUrl());
         HostProbe.Reply reply = probe.get(root, java.util.Map.of());

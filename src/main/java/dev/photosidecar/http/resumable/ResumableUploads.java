@@ -16,6 +16,7 @@ import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.http.StorageErrors;
@@ -217,9 +218,9 @@ public final class ResumableUploads {
     Finished finish(ResumableUpload u, Device device) {
         try {
             devices.requireStillActive(device);
-        } catch (Problem revoked) {
+        } catch (LedgerException.Unauthorized revoked) {
             remove(u, "refused", revoked.getMessage());
-            throw revoked;
+            throw StorageErrors.answerFor(revoked).orElseThrow();
         }
         long size = partials.offset(u.id());
         if (u.uploadLength().isPresent() && u.uploadLength().getAsLong() != size) {

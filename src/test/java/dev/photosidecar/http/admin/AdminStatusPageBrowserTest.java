@@ -105,13 +105,32 @@ class AdminStatusPageBrowserTest {
         timings.forEach(t -> System.out.println("[admin browser test] " + t));
     }
 
+    /** The jobs of the day that the test acts on, and the file that makes alice's 2023 photos fail. */
+    record Day(Path blocker, String retried, String cancelled, String waiting) {
+    }
+
+    /** One browser session walks through the page; each step starts from where the one before left the page. */
     @Test
     void theStatusPageShowsTheLedgerRetriesAFailedJobAndRefreshesItself() throws Exception {
         long t0 = System.nanoTime();
         Chromium.ensureInstalled();
         timings.add("chromium ready: " + ms(t0) + " ms");
+        Day day = aDayOfUploads();
+        String base = signIn();
+        theNumbersOnThePageAreTheLedgers(day);
+        takeScreenshots();
+        theScriptRendersWhatTheServerRendered();
+        long succeededBefore = retryFromThePage(day);
+        thePageRefreshesByItself(day, succeededBefore);
+        cancelFromThePage(day);
+        signOut(base);
+        timings.add("whole test: " + ms(t0) + " ms");
+    }
 
-        // ---- a day of uploads ------------------------------------------------------------------------------
+    // ---- the steps ---------------------------------------------------------------------------------------------
+
+    /** Four phones upload for a day; three of alice's 2023 photos fail, one waits, carol's phone is revoked. */
+    private Day aDayOfUploads() throws Exception {
         long t1 = System.nanoTime();
         ShiftedClock clock = new ShiftedClock(Duration.ofMinutes(-BATCHES[0] - 5));
         sidecar = TestSidecar.start(data, Map.of("SIDECAR_ADMIN_TOKEN", ADMIN, "SIDECAR_MAX_ATTEMPTS", "2",
@@ -174,8 +193,11 @@ class AdminStatusPageBrowserTest {
         String cancelled = failing.get(1);
         timings.add("a day of uploads (" + sidecar.app().ledger().countByState().values().stream().mapToLong(Long::longValue).sum()
                 + " jobs): " + ms(t1) + " ms");
+        return new Day(blocker, retried, cancelled, waiting);
+    }
 
-        // ---- sign in ---------------------------------------------------------------------------------------
+    /** A wrong token is refused, the admin token opens the page. */
+    private String signIn() {
         long t2 = System.nanoTime();
         driver = Chromium.start(browserHome.resolve("profile"), browserHome.resolve("chromedriver.log"));
         timings.add("browser start: " + ms(t2) + " ms");
@@ -191,8 +213,13 @@ class AdminStatusPageBrowserTest {
         driver.findElement(By.id("token")).sendKeys(ADMIN);
         driver.findElement(By.cssSelector("form button[type=submit]")).click();
         waitFor(10, d -> d.getCurrentUrl().equals(base + "/admin") && present(By.cssSelector("[data-count=succeeded]")));
+        timings.add("sign in: " + ms(t3) + " ms");
+        return base;
+    }
 
-        // ---- the numbers -----------------------------------------------------------------------------------
+    /** Every number on the page against the device API, status.json and the ledger. */
+    private void theNumbersOnThePageAreTheLedgers(Day day) {
+        long t3 = System.nanoTime();
         Map<String, Long> expected = apiCounts();
         Map<String, Long> ledger = new TreeMap<>();
         sidecar.app().ledger().countByState().forEach((s, n) -> ledger.put(s.wire(), n));
@@ -210,11 +237,11 @@ class AdminStatusPageBrowserTest {
         }
         assertThat(text(By.cssSelector("[data-total]"))).isEqualTo(ledger.values().stream().mapToLong(Long::longValue).sum() + " jobs");
         assertThat(text(By.cssSelector("[data-failed-total]"))).isEqualTo("2");
-        assertThat(failedOnPage()).containsExactlyInAnyOrder(retried, cancelled);
-        assertThat(text(By.cssSelector("li[data-job-id='" + retried + "'] .filename"))).as("shown as text, not markup")
+        assertThat(failedOnPage()).containsExactlyInAnyOrder(day.retried(), day.cancelled());
+        assertThat(text(By.cssSelector("li[data-job-id='" + day.retried() + "'] .filename"))).as("shown as text, not markup")
                 .isEqualTo("Café & <Friends>.jpg");
-        assertThat(text(By.cssSelector("li[data-job-id='" + retried + "'] .job-error"))).contains("gave up after 2 attempts");
-        assertThat(driver.findElement(By.cssSelector("[data-oldest]")).getAttribute("data-oldest")).isEqualTo(waiting);
+        assertThat(text(By.cssSelector("li[data-job-id='" + day.retried() + "'] .job-error"))).contains("gave up after 2 attempts");
+        assertThat(driver.findElement(By.cssSelector("[data-oldest]")).getAttribute("data-oldest")).isEqualTo(day.waiting());
         assertThat(text(By.cssSelector("[data-oldest] .job-meta"))).contains("next in ");
         for (String check : List.of("database", "spool", "target", "breaker")) {
             assertThat(driver.findElement(By.cssSelector("li[data-check=" + check + "]")).getAttribute("class")).as(check)
@@ -242,9 +269,10 @@ class AdminStatusPageBrowserTest {
                 .isEqualTo(String.valueOf(aliceByState.values().stream().mapToLong(Long::longValue).sum()));
         assertThat(text(By.cssSelector("tr[data-user=alice] [data-failed]"))).isEqualTo("2");
         assertThat(driver.findElements(By.cssSelector("tr.revoked"))).hasSize(1);
-        timings.add("sign in and check the numbers: " + ms(t3) + " ms");
+        timings.add("check the numbers: " + ms(t3) + " ms");
+    }
 
-        // ---- screenshots -----------------------------------------------------------------------------------
+    private void takeScreenshots() {
         long t4 = System.nanoTime();
         Chromium.screenshot(driver, SHOTS.resolve("admin-status.png"));
         Chromium.fullPage(driver, SHOTS.resolve("admin-status-full.png"));
@@ -258,8 +286,10 @@ class AdminStatusPageBrowserTest {
         Chromium.fullPage(driver, SHOTS.resolve("admin-status-dark.png"));
         Chromium.viewport(driver, 1280, 900, 1, false, "light");
         timings.add("screenshots: " + ms(t4) + " ms");
+    }
 
-        // ---- the script renders what the server rendered ------------------------------------------------------
+    /** The first refresh by admin.js renders each section as the server did. */
+    private void theScriptRendersWhatTheServerRendered() {
         long t45 = System.nanoTime();
         @SuppressWarnings("unchecked")
         Map<String, String> served = (Map<String, String>) driver.executeScript(CANONICAL_SECTIONS);
@@ -281,22 +311,27 @@ class AdminStatusPageBrowserTest {
                 .doesNotContain("NaN");
         timings.add("wait for the first refresh and compare the script's rendering" + (sameMinute ? "" : " (not the charts)")
                 + ": " + ms(t45) + " ms");
+    }
 
-        // ---- retry from the page -----------------------------------------------------------------------------
+    /** Retry on a failed job, once what made it fail is gone: it is delivered, and the page says so. */
+    private long retryFromThePage(Day day) throws Exception {
         long t5 = System.nanoTime();
-        Files.delete(blocker);
+        Files.delete(day.blocker());
         long succeededBefore = pageCount("succeeded");
-        click(By.cssSelector("form[data-action=retry][data-job='" + retried + "'] button"));
-        waitFor(30, d -> !failedOnPage().contains(retried) && pageCount("succeeded") == succeededBefore + 1);
-        JsonNode job = http("alice", "GET", "/v1/jobs/" + retried, null).json();
+        click(By.cssSelector("form[data-action=retry][data-job='" + day.retried() + "'] button"));
+        waitFor(30, d -> !failedOnPage().contains(day.retried()) && pageCount("succeeded") == succeededBefore + 1);
+        JsonNode job = http("alice", "GET", "/v1/jobs/" + day.retried(), null).json();
         assertThat(job.path("state").asText()).isEqualTo("succeeded");
         assertThat(job.path("attempts").asInt()).as("attempts were reset by the retry").isEqualTo(1);
         assertThat(sidecar.library("alice").resolve(job.path("remotePath").asText())).exists();
         assertThat(pageCount("failed")).isEqualTo(1);
         assertThat(text(By.cssSelector("[data-failed-total]"))).isEqualTo("1");
         timings.add("retry click until the page shows it delivered: " + ms(t5) + " ms");
+        return succeededBefore;
+    }
 
-        // ---- the page refreshes by itself --------------------------------------------------------------------
+    /** A change made through the API shows on the page by its own timer. */
+    private void thePageRefreshesByItself(Day day, long succeededBefore) {
         // After an action the page refreshes a few times in quick succession; wait until it is back to its
         // ten-second rhythm, so that what follows is seen by the timer alone.
         long[] seen = {refreshes(), System.nanoTime()};
@@ -311,33 +346,35 @@ class AdminStatusPageBrowserTest {
         long t6 = System.nanoTime();
         long refreshesBefore = refreshes();
         long acknowledgedBefore = pageCount("acknowledged");
-        assertThat(http("alice", "POST", "/v1/jobs/" + retried + "/acknowledge", null).status()).isEqualTo(200);
+        assertThat(http("alice", "POST", "/v1/jobs/" + day.retried() + "/acknowledge", null).status()).isEqualTo(200);
         waitFor(AdminStatus.REFRESH_SECONDS * 2 + 5, d -> pageCount("acknowledged") == acknowledgedBefore + 1
                 && pageCount("succeeded") == succeededBefore);
         assertThat(refreshes()).as("seen by the page's own timer").isGreaterThan(refreshesBefore);
         timings.add("an acknowledge through the API until the page shows it: " + ms(t6) + " ms");
+    }
 
-        // ---- cancel from the page ------------------------------------------------------------------------------
+    /** Cancel the last failed job from the page, after the confirmation. */
+    private void cancelFromThePage(Day day) {
         long t7 = System.nanoTime();
         long cancelledBefore = pageCount("cancelled");
-        click(By.cssSelector("form[data-action=cancel][data-job='" + cancelled + "'] button"));
+        click(By.cssSelector("form[data-action=cancel][data-job='" + day.cancelled() + "'] button"));
         Alert confirm = new WebDriverWait(driver, Duration.ofSeconds(5)).until(ExpectedConditions.alertIsPresent());
         assertThat(confirm.getText()).contains("IMG_2023_0417.HEIC");
         confirm.accept();
         waitFor(15, d -> failedOnPage().isEmpty() && pageCount("cancelled") == cancelledBefore + 1
                 && present(By.cssSelector("[data-body=failed] .empty")));
-        assertThat(http("alice", "GET", "/v1/jobs/" + cancelled, null).json().path("state").asText()).isEqualTo("cancelled");
-        assertThat(data.resolve("spool/ready/" + cancelled)).doesNotExist();
+        assertThat(http("alice", "GET", "/v1/jobs/" + day.cancelled(), null).json().path("state").asText()).isEqualTo("cancelled");
+        assertThat(data.resolve("spool/ready/" + day.cancelled())).doesNotExist();
         assertThat(pageCounts()).isEqualTo(apiCounts());
         Chromium.fullPage(driver, SHOTS.resolve("admin-status-after.png"));
         timings.add("cancel click until the page shows it: " + ms(t7) + " ms");
+    }
 
-        // ---- sign out ------------------------------------------------------------------------------------------
+    private void signOut(String base) {
         click(By.cssSelector("form[action='admin/logout'] button"));
         waitFor(10, d -> d.getCurrentUrl().endsWith("/admin/login"));
         driver.get(base + "/admin");
         waitFor(10, d -> d.getCurrentUrl().endsWith("/admin/login"));
-        timings.add("whole test: " + ms(t0) + " ms");
     }
 
     // ---- uploads -----------------------------------------------------------------------------------------------

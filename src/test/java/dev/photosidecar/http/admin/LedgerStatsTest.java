@@ -1,8 +1,11 @@
 package dev.photosidecar.http.admin;
 
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteLedgerStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.ledger.Database;
+import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
@@ -44,9 +47,9 @@ class LedgerStatsTest {
     @BeforeEach
     void open() {
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        ledger = new JobLedger(jdbi, clock);
-        devices = new DeviceRegistry(jdbi, clock);
-        stats = new LedgerStats(jdbi, clock);
+        ledger = new SqliteJobLedger(jdbi, clock);
+        devices = new SqliteDeviceRegistry(jdbi, clock);
+        stats = new SqliteLedgerStats(jdbi, clock);
         alicePhone = devices.add("alice", "Alice's iPhone").device();
         aliceTablet = devices.add("alice", "iPad").device();
         bobPhone = devices.add("bob", "Pixel").device();

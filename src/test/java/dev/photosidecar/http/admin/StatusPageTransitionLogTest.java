@@ -1,5 +1,6 @@
 package dev.photosidecar.http.admin;
 
+import dev.photosidecar.support.FunctionalTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one transition line naming the state the job left. (Retry and Cancel on the page logged none; the
  * device's cancel named {@code failed} for a pending job with a last error.)
  */
+@FunctionalTest
 class StatusPageTransitionLogTest {
     static final String ADMIN = "s3cret-admin-token";
 

@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,7 +35,7 @@ class ResumableMigrationTest {
     @Test
     void aV3LedgerKeepsItsJobsAndChunkProgressThroughV4() {
         Path file = dir.resolve("ledger.db");
-        Flyway.configure().dataSource(dataSource(file)).locations("classpath:db/migration").target("3").load().migrate();
+        Flyway.configure().dataSource(dataSource(file)).locations(Database.MIGRATIONS).target("3").load().migrate();
         Jdbi old = Jdbi.create(dataSource(file));
         String sha = "a".repeat(64);
         old.useHandle(h -> {

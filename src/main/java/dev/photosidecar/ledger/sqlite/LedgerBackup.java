@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import dev.photosidecar.spool.Durable;
 import java.io.IOException;

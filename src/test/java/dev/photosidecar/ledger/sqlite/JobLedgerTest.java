@@ -1,8 +1,16 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.NewJob;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.ledger.DuplicateKeyException;
+import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
@@ -35,8 +43,8 @@ class JobLedgerTest {
     @BeforeEach
     void open() {
         jdbi = Database.open(dir.resolve("ledger.db"));
-        ledger = new JobLedger(jdbi, clock);
-        device = new DeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        ledger = new SqliteJobLedger(jdbi, clock);
+        device = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
     }
 
     private Job insert(String key) {
@@ -141,7 +149,7 @@ class JobLedgerTest {
     void aKeyIsUniquePerDevice() {
         insert("same");
         assertThatThrownBy(() -> insert("same")).isInstanceOf(DuplicateKeyException.class);
-        Device other = new DeviceRegistry(jdbi, clock).add("alice", "tablet").device();
+        Device other = new SqliteDeviceRegistry(jdbi, clock).add("alice", "tablet").device();
         ledger.insert(new NewJob(Ids.jobId(), other.id(), "alice", "same", "x.jpg", ResourceType.PHOTO,
                 Optional.empty(), "image/jpeg", 1, "b".repeat(64), Optional.empty()));
     }

@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -27,6 +27,8 @@ import org.sqlite.SQLiteDataSource;
 public final class Database {
     /** How long a writer waits for the lock before SQLITE_BUSY, as before. */
     static final long BUSY_TIMEOUT_MILLIS = 30_000;
+    /** SQLite's migrations; the file names and contents are what existing ledgers were checksummed with. */
+    public static final String MIGRATIONS = "classpath:db/sqlite";
 
     private Database() {
     }
@@ -80,7 +82,7 @@ public final class Database {
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
         Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration")
+                .locations(MIGRATIONS)
                 .loggers("slf4j")
                 .load()
                 .migrate();

@@ -1,9 +1,17 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.NewJob;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.ledger.DuplicateKeyException;
+import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
@@ -90,8 +98,8 @@ class GroupCommitTest {
     void theSameKeyFromManyUploadsAtOnceMakesExactlyOneJobAndDuplicatesForTheRest() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
-        JobLedger ledger = new JobLedger(jdbi, clock);
-        Device device = new DeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        JobLedger ledger = new SqliteJobLedger(jdbi, clock);
+        Device device = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch start = new CountDownLatch(1);

@@ -1,5 +1,8 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.ResourceType;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;

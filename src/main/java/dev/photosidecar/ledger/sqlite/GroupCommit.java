@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.ledger.sqlite;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,0 +1,61 @@
+package dev.photosidecar.ledger.sqlite;
+
+import dev.photosidecar.ledger.ChunkProgress;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The ledger's record of a chunked upload in progress: which upload folder on the host belongs to the job,
+ * with which chunk size, and which chunks it has confirmed. The host's own listing is the truth when
+ * resuming; this record is what lets a restarted sidecar find the folder again.
+ */
+public final class SqliteChunkProgress implements ChunkProgress {
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    public SqliteChunkProgress(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    public Optional<Upload> find(String jobId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM chunk_uploads WHERE job_id = :job")
+                .bind("job", jobId)
+                .map((rs, ctx) -> new Upload(rs.getString("job_id"), rs.getString("upload_id"), rs.getLong("chunk_size"),
+                        parse(rs.getString("chunks_done"))))
+                .findOne());
+    }
+
+    public void start(String jobId, String uploadId, long chunkSize) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                INSERT INTO chunk_uploads (job_id, upload_id, chunk_size, chunks_done, started_at, updated_at)
+                VALUES (:job, :upload, :size, '', :now, :now)
+                ON CONFLICT (job_id) DO UPDATE SET upload_id = excluded.upload_id, chunk_size = excluded.chunk_size,
+                    chunks_done = '', started_at = excluded.started_at, updated_at = excluded.updated_at""")
+                .bind("job", jobId).bind("upload", uploadId).bind("size", chunkSize).bind("now", clock.millis()).execute());
+    }
+
+    /** Records the chunks confirmed so far (the host's listing plus the ones just sent). */
+    public void recordDone(String jobId, SortedSet<Integer> done) {
+        String list = done.stream().map(String::valueOf).collect(Collectors.joining(","));
+        jdbi.useHandle(h -> h.createUpdate("UPDATE chunk_uploads SET chunks_done = :done, updated_at = :now WHERE job_id = :job")
+                .bind("done", list).bind("now", clock.millis()).bind("job", jobId).execute());
+    }
+
+    public void forget(String jobId) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM chunk_uploads WHERE job_id = :job").bind("job", jobId).execute());
+    }
+
+    private static SortedSet<Integer> parse(String list) {
+        SortedSet<Integer> done = new TreeSet<>();
+        if (list != null && !list.isBlank()) {
+            Arrays.stream(list.split(",")).map(String::trim).map(Integer::valueOf).forEach(done::add);
+        }
+        return done;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.photosidecar.ledger.sqlite;
+
+import dev.photosidecar.ledger.DuplicateKeyException;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLog;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.ledger.ResumableLedger;
+import dev.photosidecar.ledger.ResumableUpload;
+import dev.photosidecar.ledger.Transition;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * The ledger's side of resumable uploads: the {@code resumable_uploads} rows and the jobs in
+ * {@code receiving} they create. Each change is one transaction, so a job is never left in
+ * {@code receiving} without the upload that will finish it.
+ */
+public final class SqliteResumableLedger implements ResumableLedger {
+    private final Jdbi jdbi;
+    private final Clock clock;
+
+    public SqliteResumableLedger(Jdbi jdbi, Clock clock) {
+        this.jdbi = jdbi;
+        this.clock = clock;
+    }
+
+    /**
+     * Records a new upload. If {@code u.jobId()} is present, its job is created in {@code receiving} in the
+     * same transaction; throws {@link DuplicateKeyException} if the key has a job already.
+     */
+    public void create(ResumableUpload u) {
+        long now = clock.millis();
+        Optional<Job> receiving;
+        try {
+            receiving = jdbi.inTransaction(h -> {
+                Optional<Job> job = Optional.empty();
+                if (u.jobId().isPresent()) {
+                    job = SqliteJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
+                            INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
+                                              content_type, size, sha256, created_at, received_at, attempts)
+                            VALUES (:id, :device, :user, :key, 'receiving', :filename, :type, :asset, :contentType, :size,
+                                    NULL, :createdAt, :now, 0) RETURNING *""")
+                            .bind("id", u.id()).bind("device", u.deviceId()).bind("user", u.userId()).bind("key", u.key())
+                            .bind("filename", u.filename()).bind("type", u.resourceType().wire())
+                            .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
+                            .bind("size", u.uploadLength().orElse(0))
+                            .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
+                            .map(JobMapper.INSTANCE).list());
+                }
+                h.createUpdate("""
+                        INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
+                            resource_type, asset_id, content_type, captured_at, upload_length, expected_sha256,
+                            started_at, expires_at)
+                        VALUES (:id, :protocol, :device, :user, :key, :job, :filename, :type, :asset, :contentType,
+                            :captured, :length, :sha, :now, :expires)""")
+                        .bind("id", u.id()).bind("protocol", u.protocol()).bind("device", u.deviceId())
+                        .bind("user", u.userId()).bind("key", u.key()).bind("job", u.jobId().orElse(null))
+                        .bind("filename", u.filename()).bind("type", u.resourceType().wire())
+                        .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
+                        .bind("captured", u.capturedAt().map(Instant::toEpochMilli).orElse(null))
+                        .bind("length", u.uploadLength().isPresent() ? u.uploadLength().getAsLong() : null)
+                        .bind("sha", u.expectedSha256().orElse(null))
+                        .bind("now", now).bind("expires", u.expiresAt().toEpochMilli())
+                        .execute();
+                return job;
+            });
+        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            if (SqliteErrors.isUniqueViolation(e)) {
+                throw new DuplicateKeyException(u.deviceId(), u.key());
+            }
+            throw e;
+        }
+        receiving.ifPresent(j -> JobLog.log(Transition.arrived(j, JobState.RECEIVING, j.filename() + " (resumable)")));
+    }
+
+    /** The upload as its device sees it: another device's upload does not exist. */
+    public Optional<ResumableUpload> findForDevice(String deviceId, String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id AND device_id = :device")
+                .bind("id", id).bind("device", deviceId).map(SqliteResumableLedger::map).findOne());
+    }
+
+    public Optional<ResumableUpload> find(String id) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id")
+                .bind("id", id).map(SqliteResumableLedger::map).findOne());
+    }
+
+    /** The unfinished uploads of one device and key (normally at most one). */
+    public List<ResumableUpload> findByKey(String deviceId, String key) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE device_id = :device AND upload_key = :key")
+                .bind("device", deviceId).bind("key", key).map(SqliteResumableLedger::map).list());
+    }
+
+    /** How many unfinished uploads {@code deviceId} has (its cap is checked against this). */
+    public int countForDevice(String deviceId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM resumable_uploads WHERE device_id = :device")
+                .bind("device", deviceId).mapTo(Integer.class).one());
+    }
+
+    public List<ResumableUpload> all() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").map(SqliteResumableLedger::map).list());
+    }
+
+    /** Uploads nobody touched since their expiry time. */
+    public List<ResumableUpload> expiredAt(Instant now) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE expires_at <= :now ORDER BY expires_at")
+                .bind("now", now.toEpochMilli()).map(SqliteResumableLedger::map).list());
+    }
+
+    /** Keeps an upload another {@code expiresAt}: called whenever its client shows up. */
+    public void touch(String id, Instant expiresAt) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE resumable_uploads SET expires_at = :at WHERE id = :id")
+                .bind("at", expiresAt.toEpochMilli()).bind("id", id).execute());
+    }
+
+    /** Records the total length once the client announces it; the receiving job's size follows. */
+    public void setUploadLength(String id, long length) {
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE resumable_uploads SET upload_length = :n WHERE id = :id").bind("n", length).bind("id", id).execute();
+            h.createUpdate("UPDATE jobs SET size = :n WHERE id = :id AND state = 'receiving'").bind("n", length).bind("id", id).execute();
+        });
+    }
+
+    /**
+     * The upload's job is whole and its bytes are in the spool: {@code receiving} → {@code pending}, due now,
+     * and the upload row goes. Empty if the job was not receiving (nothing changes then).
+     */
+    public Optional<Job> finishReceiving(String id, long size, String sha256) {
+        long now = clock.millis();
+        Optional<Job> finished = jdbi.inTransaction(h -> {
+            Optional<Job> job = SqliteJobLedger.atMostOne("finishing " + id, h.createQuery("""
+                    UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
+                    WHERE id = :id AND state = 'receiving' RETURNING *""")
+                    .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
+                    .map(JobMapper.INSTANCE).list());
+            if (job.isPresent()) {
+                h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
+            }
+            return job;
+        });
+        finished.ifPresent(j -> JobLog.log(Transition.of(j, JobState.RECEIVING, JobState.PENDING,
+                j.filename() + ", " + j.size() + " bytes (resumable)")));
+        return finished;
+    }
+
+    /** Forgets the upload row (the finished upload became a replay or a new job some other way). */
+    public void forget(String id) {
+        jdbi.useHandle(h -> h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute());
+    }
+
+    /** Removes the upload and its job, if that is still receiving: the key is free again. */
+    public void remove(String id) {
+        Optional<Job> removed = jdbi.inTransaction(h -> {
+            h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
+            return SqliteJobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
+                    .bind("id", id).map(JobMapper.INSTANCE).list());
+        });
+        removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
+    }
+
+    /** Jobs in receiving with no upload that could finish them (should not happen; repaired at start-up). */
+    public int removeStrandedReceivingJobs() {
+        List<Job> removed = jdbi.withHandle(h -> h.createQuery("""
+                DELETE FROM jobs WHERE state = 'receiving'
+                AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
+                .map(JobMapper.INSTANCE).list());
+        removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
+        return removed.size();
+    }
+
+    private static ResumableUpload map(ResultSet rs, StatementContext ctx) throws SQLException {
+        long length = rs.getLong("upload_length");
+        OptionalLong uploadLength = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(length);
+        long captured = rs.getLong("captured_at");
+        Optional<Instant> capturedAt = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(captured));
+        return new ResumableUpload(
+                rs.getString("id"),
+                rs.getString("protocol"),
+                rs.getString("device_id"),
+                rs.getString("user_id"),
+                rs.getString("upload_key"),
+                Optional.ofNullable(rs.getString("job_id")),
+                rs.getString("filename"),
+                ResourceType.parse(rs.getString("resource_type")).orElseThrow(),
+                Optional.ofNullable(rs.getString("asset_id")),
+                rs.getString("content_type"),
+                capturedAt,
+                uploadLength,
+                Optional.ofNullable(rs.getString("expected_sha256")),
+                Instant.ofEpochMilli(rs.getLong("started_at")),
+                Instant.ofEpochMilli(rs.getLong("expires_at")));
+    }
+}
