@@ -3,15 +3,15 @@ package dev.photosidecar.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;
-import dev.photosidecar.ledger.sqlite.Database;
-import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.support.MutableClock;
@@ -36,8 +36,8 @@ class LeaseKeeperTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00Z"));
     private final WakeSignal signal = new WakeSignal();
-    private JobLedger ledger;
     private Jdbi jdbi;
+    private JobLedger ledger;
     private Device phone;
 
     @BeforeEach
