@@ -1,5 +1,4 @@
 -- The stable code of a job's last delivery error (ledger.FailureCode), beside last_error's text for people:
 -- metrics and statistics read the code instead of parsing the text. Jobs that failed before this version keep
--- NULL here (their text alone says why). V6, not V5: issue 16's ledger work reserves V5. db/postgresql needs the same
--- column when a PostgreSQL JobLedger is written (its V6; PostgresDatabaseTest lists the applied versions).
+-- NULL here (their text alone says why). db/postgresql needs its twin (see the delivery branch's report).
 ALTER TABLE jobs ADD COLUMN last_error_code TEXT CHECK (last_error_code IS NULL OR last_error IS NOT NULL);
