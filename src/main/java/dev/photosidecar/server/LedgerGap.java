@@ -1,5 +1,6 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.spool.HeldFiles;
