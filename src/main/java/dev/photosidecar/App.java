@@ -30,7 +30,7 @@ import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolSweep;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.ledger.DataGap;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.spool.LedgerGap;
 import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import dev.photosidecar.ledger.SecretKeyGap;

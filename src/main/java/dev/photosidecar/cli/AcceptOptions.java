@@ -1,7 +1,7 @@
 package dev.photosidecar.cli;
 
 import dev.photosidecar.App;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.spool.LedgerGap;
 import dev.photosidecar.ledger.SecretKeyGap;
 import picocli.CommandLine.Option;
 

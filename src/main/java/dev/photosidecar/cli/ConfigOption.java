@@ -4,7 +4,7 @@ import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.spool.LedgerGap;
 import dev.photosidecar.ledger.SecretKeyGap;
 import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import java.nio.file.Path;

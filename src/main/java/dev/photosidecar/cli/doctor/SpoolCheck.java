@@ -4,7 +4,7 @@ import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.ledger.DataGap;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.spool.LedgerGap;
 import dev.photosidecar.spool.HeldFiles;
 import dev.photosidecar.spool.Quarantine;
 import java.util.Optional;

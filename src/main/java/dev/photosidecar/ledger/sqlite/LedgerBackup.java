@@ -1,10 +1,11 @@
 package dev.photosidecar.ledger.sqlite;
 
-import dev.photosidecar.spool.Durable;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -66,11 +67,11 @@ public final class LedgerBackup {
         try {
             vacuumInto(ledger, temp);
             long jobs = check(temp);
-            Durable.fsyncFile(temp);
+            fsync(temp, StandardOpenOption.WRITE);
             // A hard link fails atomically if the name was taken in the meantime: never overwrite.
             Files.createLink(target, temp);
             Files.delete(temp);
-            Durable.fsyncDirectory(parent);
+            fsync(parent, StandardOpenOption.READ);
             return new Copy(target, Files.size(target), jobs);
         } catch (FileAlreadyExistsException e) {
             throw new BackupException(target + " appeared while the backup ran; nothing was overwritten", e);
@@ -84,6 +85,17 @@ public final class LedgerBackup {
             } catch (IOException ignored) {
                 // a leftover hidden .tmp file is harmless
             }
+        }
+    }
+
+    /**
+     * Forces {@code path} (a file, or with READ a folder) to disk. Its own few lines rather than the spool's
+     * {@code Durable}: the ledger sits below the spool and never imports it. The backup runs on Linux in practice;
+     * a folder that cannot be synced there is an error.
+     */
+    private static void fsync(Path path, StandardOpenOption mode) throws IOException {
+        try (FileChannel ch = FileChannel.open(path, mode)) {
+            ch.force(true);
         }
     }
 
