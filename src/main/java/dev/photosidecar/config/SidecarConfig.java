@@ -1,6 +1,6 @@
 package dev.photosidecar.config;
 
-import dev.photosidecar.delivery.PathTemplate;
+import dev.photosidecar.names.PathTemplate;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;

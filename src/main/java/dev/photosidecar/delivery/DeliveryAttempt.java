@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.FailureCode;

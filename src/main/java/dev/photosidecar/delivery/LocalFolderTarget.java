@@ -1,8 +1,9 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.names.FileNames;
 import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
-import dev.photosidecar.spool.Durable;
+import dev.photosidecar.disk.Durable;
 import dev.photosidecar.spool.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;

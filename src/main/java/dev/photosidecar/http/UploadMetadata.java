@@ -2,7 +2,7 @@ package dev.photosidecar.http;
 
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.names.FileNames;
 import dev.photosidecar.ledger.ResourceType;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

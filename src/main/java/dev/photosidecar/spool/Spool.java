@@ -1,5 +1,7 @@
 package dev.photosidecar.spool;
 
+import dev.photosidecar.disk.DiskFull;
+import dev.photosidecar.disk.Durable;
 import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,7 +4,7 @@ import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.photosidecar.App;
+import dev.photosidecar.server.App;
 import dev.photosidecar.Main;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;

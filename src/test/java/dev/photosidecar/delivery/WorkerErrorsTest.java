@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import static org.assertj.core.api.Assertions.assertThat;

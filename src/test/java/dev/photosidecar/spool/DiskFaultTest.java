@@ -1,5 +1,7 @@
 package dev.photosidecar.spool;
 
+import dev.photosidecar.ledger.LedgerErrors;
+import dev.photosidecar.disk.DiskFull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -103,7 +105,7 @@ class DiskFaultTest {
                 fillCompletely(filler);
                 RuntimeException ledgerFull = sqliteWriteOnFullDisk(disk.dir().resolve("probe.db"));
                 System.out.println("SQLite on the full disk: " + ledgerFull.getMessage().lines().findFirst().orElse(""));
-                assertThat(DiskFull.causedBy(ledgerFull)).as("recognised as disk full: %s", ledgerFull).isTrue();
+                assertThat(DiskFull.causedBy(ledgerFull, LedgerErrors::diskFull)).as("recognised as disk full: %s", ledgerFull).isTrue();
 
                 assertThat(names(incoming)).as("nothing half-written in spool/incoming").isEmpty();
                 List<String> readyNow = names(ready);

@@ -1,6 +1,6 @@
 package dev.photosidecar.support;
 
-import dev.photosidecar.App;
+import dev.photosidecar.server.App;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
 import java.nio.file.Path;

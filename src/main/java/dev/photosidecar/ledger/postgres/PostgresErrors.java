@@ -7,7 +7,7 @@ import java.util.Set;
 /**
  * PostgreSQL's error codes (SQLSTATE), read in one place: a unique-key violation (a duplicate upload key), a full
  * disk, and the two errors that only say "try the transaction again". Registered as the PostgreSQL
- * {@link LedgerErrors} (META-INF/services), so the spool and the HTTP edge treat 53100 as they treat SQLITE_FULL.
+ * {@link LedgerErrors} (META-INF/services), so the HTTP edge treats 53100 as it treats SQLITE_FULL.
  */
 public final class PostgresErrors implements LedgerErrors {
     /** unique_violation */

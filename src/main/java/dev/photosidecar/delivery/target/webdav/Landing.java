@@ -4,7 +4,7 @@ import dev.photosidecar.config.WebDavSettings;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
-import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.names.FileNames;
 import dev.photosidecar.ledger.ChunkProgress;
 import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;

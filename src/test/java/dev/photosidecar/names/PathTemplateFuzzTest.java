@@ -1,5 +1,7 @@
-package dev.photosidecar.delivery;
+package dev.photosidecar.names;
 
+import dev.photosidecar.names.PathTemplate;
+import dev.photosidecar.names.FileNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.support.UnitTest;

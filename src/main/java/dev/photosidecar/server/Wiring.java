@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.config.SecretBox;

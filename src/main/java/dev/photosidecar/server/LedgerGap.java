@@ -1,5 +1,7 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.spool.HeldFiles;

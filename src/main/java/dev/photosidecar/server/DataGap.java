@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
 /**
  * Something missing from the data folder that start-up will not paper over ({@link LedgerGap}, {@link SecretKeyGap}):

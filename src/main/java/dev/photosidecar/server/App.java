@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.DataDirLock;
@@ -11,12 +11,9 @@ import dev.photosidecar.delivery.DeliveryWorkers;
 import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.resumable.ResumableExpiry;
 import dev.photosidecar.http.resumable.ResumableUploads;
-import dev.photosidecar.ledger.DataGap;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerGap;
-import dev.photosidecar.ledger.SecretKeyGap;
 import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
