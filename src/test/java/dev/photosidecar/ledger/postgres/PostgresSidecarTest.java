@@ -84,6 +84,8 @@ class PostgresSidecarTest {
             id = one.http().put("/v1/uploads/k1", token, Map.of("X-Filename", "a.jpg"), photo).json().path("id").asText();
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     one.http().get("/v1/jobs/" + id, token).json().path("state").asText().equals("succeeded"));
+            // The job is delivered before the second sidecar starts: each has its own spool until spools can be
+            // shared, and a second start would fail a job whose copy it cannot see (docs/configuration.md).
             try (TestSidecar two = TestSidecar.start(second, onPostgres(database))) {
                 assertThat(two.http().get("/v1/jobs/" + id, token).json().path("state").asText()).isEqualTo("succeeded");
                 assertThat(two.http().put("/v1/uploads/k1", token, Map.of("X-Filename", "a.jpg"), photo).status())
