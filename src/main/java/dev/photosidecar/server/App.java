@@ -19,6 +19,7 @@ import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,14 @@ public final class App implements AutoCloseable {
     }
 
     public static App start(SidecarConfig config, Clock clock, Accept accept) {
+        return start(config, clock, accept, () -> true);
+    }
+
+    /**
+     * As {@link #start(SidecarConfig, Clock, Accept)}, with deliveries also held while {@code deliveryGate} says no:
+     * the hook an embedding process (the tests) uses to hold the dispatcher or to make it meet an Error.
+     */
+    public static App start(SidecarConfig config, Clock clock, Accept accept, BooleanSupplier deliveryGate) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
         Ledger store = null;
         try {
@@ -69,7 +78,7 @@ public final class App implements AutoCloseable {
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             store = Ledgers.openForServer(config, clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
-            Wiring parts = new Wiring(config, store, clock);
+            Wiring parts = new Wiring(config, store, clock, deliveryGate);
             parts.recovery.run();
             parts.api.start();
             ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
