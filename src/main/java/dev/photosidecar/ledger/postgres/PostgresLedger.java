@@ -8,6 +8,7 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.ResumableLedger;
+import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class PostgresLedger implements Ledger {
     private final Jdbi jdbi;
     private final Clock clock;
     private final AutoCloseable connections;
-    private final PostgresJobLedger jobs;
+    private final JdbcJobLedger jobs;
     private final PostgresResumableLedger resumable;
     private final PostgresDeviceRegistry devices;
     private final PostgresChunkProgress chunks;
@@ -38,7 +39,7 @@ public final class PostgresLedger implements Ledger {
         this.jdbi = jdbi;
         this.clock = clock;
         this.connections = connections;
-        this.jobs = new PostgresJobLedger(jdbi, clock);
+        this.jobs = new JdbcJobLedger(jdbi, clock, PostgresDialect.INSTANCE);
         this.resumable = new PostgresResumableLedger(jdbi, clock);
         this.devices = new PostgresDeviceRegistry(jdbi, clock);
         this.chunks = new PostgresChunkProgress(jdbi, clock);

@@ -2,6 +2,7 @@ package dev.photosidecar.ledger.postgres;
 
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.LedgerStats;
+import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -39,7 +40,7 @@ public final class PostgresLedgerStats implements LedgerStats {
     }
 
     static Map<JobState, Long> countByState(Retried db) {
-        Map<JobState, Long> counts = PostgresJobLedger.zeroCounts();
+        Map<JobState, Long> counts = JdbcJobLedger.zeroCounts();
         db.withHandle(h -> h.createQuery("SELECT state, count(*) FROM jobs GROUP BY state")
                 .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list())
                 .forEach(e -> JobState.fromWire(e.getKey()).ifPresent(s -> counts.put(s, e.getValue())));

@@ -7,6 +7,8 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.ledger.Transition;
+import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
+import dev.photosidecar.ledger.jdbc.JobRows;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -39,7 +41,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
             receiving = db.inTransaction(h -> {
                 Optional<Job> job = Optional.empty();
                 if (u.jobId().isPresent()) {
-                    job = PostgresJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
+                    job = JdbcJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
                             INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                               content_type, size, sha256, created_at, received_at, attempts)
                             VALUES (:id, :device, :user, :key, 'receiving', :filename, :type, :asset, :contentType, :size,
@@ -49,7 +51,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
                             .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
                             .bind("size", u.uploadLength().orElse(0))
                             .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
-                            .map(PostgresRows::job).list());
+                            .map(JobRows.INSTANCE).list());
                 }
                 h.createUpdate("""
                         INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
@@ -133,11 +135,11 @@ public final class PostgresResumableLedger implements ResumableLedger {
     public Optional<Job> finishReceiving(String id, long size, String sha256) {
         long now = clock.millis();
         Optional<Job> finished = db.inTransaction(h -> {
-            Optional<Job> job = PostgresJobLedger.atMostOne("finishing " + id, h.createQuery("""
+            Optional<Job> job = JdbcJobLedger.atMostOne("finishing " + id, h.createQuery("""
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
                     .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
-                    .map(PostgresRows::job).list());
+                    .map(JobRows.INSTANCE).list());
             if (job.isPresent()) {
                 h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             }
@@ -158,9 +160,9 @@ public final class PostgresResumableLedger implements ResumableLedger {
         Optional<Job> removed = db.inTransaction(h -> {
             lockJob(h, id);
             h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
-            return PostgresJobLedger.atMostOne("removing " + id, h.createQuery(
+            return JdbcJobLedger.atMostOne("removing " + id, h.createQuery(
                             "DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
-                    .bind("id", id).map(PostgresRows::job).list());
+                    .bind("id", id).map(JobRows.INSTANCE).list());
         });
         removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
@@ -170,7 +172,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
         List<Job> removed = db.withHandle(h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
                 AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
-                .map(PostgresRows::job).list());
+                .map(JobRows.INSTANCE).list());
         removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
         return removed.size();
     }

@@ -1,8 +1,6 @@
 package dev.photosidecar.ledger.postgres;
 
 import dev.photosidecar.ledger.Device;
-import dev.photosidecar.ledger.Job;
-import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.ResumableUpload;
 import java.sql.ResultSet;
@@ -13,38 +11,12 @@ import java.util.OptionalLong;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * Reads PostgreSQL rows into the ledger's records: jobs, resumable uploads and devices. The columns are SQLite's
+ * Reads PostgreSQL rows into the ledger's records: resumable uploads and devices (jobs: {@code JobRows}). The columns are SQLite's
  * (times in BIGINT milliseconds), so this reads as the SQLite mappers do; it is kept beside the PostgreSQL SQL so
  * that each implementation owns how it reads its own tables.
  */
 final class PostgresRows {
     private PostgresRows() {
-    }
-
-    static Job job(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Job(
-                rs.getLong("seq"),
-                rs.getString("id"),
-                rs.getString("device_id"),
-                rs.getString("user_id"),
-                rs.getString("upload_key"),
-                JobState.fromWire(rs.getString("state")).orElseThrow(),
-                rs.getString("filename"),
-                ResourceType.parse(rs.getString("resource_type")).orElseThrow(),
-                Optional.ofNullable(rs.getString("asset_id")),
-                rs.getString("content_type"),
-                rs.getLong("size"),
-                rs.getString("sha256"),
-                Instant.ofEpochMilli(rs.getLong("created_at")),
-                Instant.ofEpochMilli(rs.getLong("received_at")),
-                rs.getInt("attempts"),
-                instant(rs, "next_attempt_at"),
-                Optional.ofNullable(rs.getString("lease_owner")),
-                Optional.ofNullable(rs.getString("last_error")),
-                Optional.ofNullable(rs.getString("remote_path")),
-                Optional.ofNullable(rs.getString("remote_etag")),
-                Optional.ofNullable(rs.getString("remote_file_id")),
-                instant(rs, "delivered_at"));
     }
 
     static ResumableUpload upload(ResultSet rs, StatementContext ctx) throws SQLException {

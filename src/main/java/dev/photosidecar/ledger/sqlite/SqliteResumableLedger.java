@@ -8,6 +8,8 @@ import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.ledger.Transition;
+import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
+import dev.photosidecar.ledger.jdbc.JobRows;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -43,7 +45,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
             receiving = jdbi.inTransaction(h -> {
                 Optional<Job> job = Optional.empty();
                 if (u.jobId().isPresent()) {
-                    job = SqliteJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
+                    job = JdbcJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
                             INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                               content_type, size, sha256, created_at, received_at, attempts)
                             VALUES (:id, :device, :user, :key, 'receiving', :filename, :type, :asset, :contentType, :size,
@@ -53,7 +55,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
                             .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
                             .bind("size", u.uploadLength().orElse(0))
                             .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
-                            .map(JobMapper.INSTANCE).list());
+                            .map(JobRows.INSTANCE).list());
                 }
                 h.createUpdate("""
                         INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
@@ -135,11 +137,11 @@ public final class SqliteResumableLedger implements ResumableLedger {
     public Optional<Job> finishReceiving(String id, long size, String sha256) {
         long now = clock.millis();
         Optional<Job> finished = jdbi.inTransaction(h -> {
-            Optional<Job> job = SqliteJobLedger.atMostOne("finishing " + id, h.createQuery("""
+            Optional<Job> job = JdbcJobLedger.atMostOne("finishing " + id, h.createQuery("""
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
                     .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
-                    .map(JobMapper.INSTANCE).list());
+                    .map(JobRows.INSTANCE).list());
             if (job.isPresent()) {
                 h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             }
@@ -159,8 +161,8 @@ public final class SqliteResumableLedger implements ResumableLedger {
     public void remove(String id) {
         Optional<Job> removed = jdbi.inTransaction(h -> {
             h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
-            return SqliteJobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
-                    .bind("id", id).map(JobMapper.INSTANCE).list());
+            return JdbcJobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
+                    .bind("id", id).map(JobRows.INSTANCE).list());
         });
         removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
@@ -170,7 +172,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
         List<Job> removed = jdbi.withHandle(h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
                 AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
-                .map(JobMapper.INSTANCE).list());
+                .map(JobRows.INSTANCE).list());
         removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
         return removed.size();
     }

@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger.sqlite;
+package dev.photosidecar.ledger.jdbc;
 
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
@@ -10,9 +10,16 @@ import java.util.Optional;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 
-/** Maps a {@code jobs} row to a {@link Job}. */
-final class JobMapper implements RowMapper<Job> {
-    static final JobMapper INSTANCE = new JobMapper();
+/**
+ * Maps a {@code jobs} row to a {@link Job}. Every database keeps the same columns (times in milliseconds), so one
+ * mapper reads them all.
+ */
+public final class JobRows implements RowMapper<Job> {
+    /** The one mapper; it holds no state. */
+    public static final JobRows INSTANCE = new JobRows();
+
+    private JobRows() {
+    }
 
     @Override
     public Job map(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -41,7 +48,14 @@ final class JobMapper implements RowMapper<Job> {
                 instant(rs, "delivered_at"));
     }
 
-    private static Optional<Instant> instant(ResultSet rs, String column) throws SQLException {
+    /** A nullable millisecond column as an instant. */
+    public static Optional<Instant> instant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+    }
+
+    /** A nullable millisecond column, by position, as an instant. */
+    public static Optional<Instant> instant(ResultSet rs, int column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
     }

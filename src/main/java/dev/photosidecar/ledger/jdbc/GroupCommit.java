@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger.sqlite;
+package dev.photosidecar.ledger.jdbc;
 
 import java.util.ArrayList;
 import java.util.List;
