@@ -8,6 +8,8 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.ResumableLedger;
+import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
+import dev.photosidecar.ledger.jdbc.JdbcCredentialStore;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ public final class PostgresLedger implements Ledger {
     private final JdbcJobLedger jobs;
     private final PostgresResumableLedger resumable;
     private final PostgresDeviceRegistry devices;
-    private final PostgresChunkProgress chunks;
+    private final JdbcChunkProgress chunks;
     private final PostgresLedgerStats stats;
 
     /** The ledger on connections from {@code jdbi} (an already migrated database); {@code connections} closes with it. */
@@ -42,7 +44,7 @@ public final class PostgresLedger implements Ledger {
         this.jobs = new JdbcJobLedger(jdbi, clock, PostgresDialect.INSTANCE);
         this.resumable = new PostgresResumableLedger(jdbi, clock);
         this.devices = new PostgresDeviceRegistry(jdbi, clock);
-        this.chunks = new PostgresChunkProgress(jdbi, clock);
+        this.chunks = new JdbcChunkProgress(jdbi, clock, PostgresDialect.INSTANCE);
         this.stats = new PostgresLedgerStats(jdbi, clock);
     }
 
@@ -72,7 +74,7 @@ public final class PostgresLedger implements Ledger {
 
     @Override
     public CredentialStore credentials(SecretBox box) {
-        return new PostgresCredentialStore(jdbi, box, clock);
+        return new JdbcCredentialStore(jdbi, box, clock, PostgresDialect.INSTANCE);
     }
 
     @Override

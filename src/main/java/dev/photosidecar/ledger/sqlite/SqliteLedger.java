@@ -8,6 +8,7 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.ResumableLedger;
+import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class SqliteLedger implements Ledger {
     private final SqliteJobLedger jobs;
     private final SqliteResumableLedger resumable;
     private final SqliteDeviceRegistry devices;
-    private final SqliteChunkProgress chunks;
+    private final JdbcChunkProgress chunks;
     private final SqliteLedgerStats stats;
 
     /** The ledger on connections from {@code jdbi}; {@code connections} is closed with it. */
@@ -35,7 +36,7 @@ public final class SqliteLedger implements Ledger {
         this.jobs = new SqliteJobLedger(jdbi, clock);
         this.resumable = new SqliteResumableLedger(jdbi, clock);
         this.devices = new SqliteDeviceRegistry(jdbi, clock);
-        this.chunks = new SqliteChunkProgress(jdbi, clock);
+        this.chunks = new JdbcChunkProgress(jdbi, clock, SqliteDialect.INSTANCE);
         this.stats = new SqliteLedgerStats(jdbi, clock);
     }
 

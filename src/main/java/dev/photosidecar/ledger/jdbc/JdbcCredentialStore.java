@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger.postgres;
+package dev.photosidecar.ledger.jdbc;
 
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
@@ -11,16 +11,20 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Per-user host credentials on PostgreSQL, sealed with {@link SecretBox} (a BYTEA column): every replica needs the
- * same secret key to open them. The password is never returned by listings and never logged.
+ * Per-user credentials for the delivery host, kept in the ledger sealed with {@link SecretBox}. The
+ * password is never returned by listings and never logged.
+ * Every replica sharing a ledger needs the same secret key to open them.
  */
-public final class PostgresCredentialStore implements CredentialStore {
-    private final Retried db;
+public class JdbcCredentialStore implements CredentialStore {
+    private final Jdbi jdbi;
+    private final Dialect dialect;
     private final SecretBox box;
     private final Clock clock;
 
-    public PostgresCredentialStore(Jdbi jdbi, SecretBox box, Clock clock) {
-        this.db = new Retried(jdbi);
+    /** The store on {@code jdbi}, speaking {@code dialect}. */
+    public JdbcCredentialStore(Jdbi jdbi, SecretBox box, Clock clock, Dialect dialect) {
+        this.jdbi = jdbi;
+        this.dialect = dialect;
         this.box = box;
         this.clock = clock;
     }
@@ -35,7 +39,7 @@ public final class PostgresCredentialStore implements CredentialStore {
             throw new IllegalArgumentException("the password is empty");
         }
         byte[] sealed = box.seal(password, userId);
-        db.withHandle(h -> h.createUpdate("""
+        dialect.withHandle(jdbi, h -> h.createUpdate("""
                 INSERT INTO user_credentials (user_id, login, secret, updated_at) VALUES (:user, :login, :secret, :now)
                 ON CONFLICT (user_id) DO UPDATE SET login = excluded.login, secret = excluded.secret,
                                                     updated_at = excluded.updated_at""")
@@ -44,28 +48,29 @@ public final class PostgresCredentialStore implements CredentialStore {
 
     @Override
     public Optional<Credentials> find(String userId) {
-        return db.withHandle(h -> h.createQuery("SELECT login, secret FROM user_credentials WHERE user_id = :user")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT login, secret FROM user_credentials WHERE user_id = :user")
                 .bind("user", userId)
                 .map((rs, ctx) -> new Credentials(rs.getString(1), box.open(rs.getBytes(2), userId)))
                 .findOne());
     }
 
+    /** When the user's credentials last changed (0 if they have none): a changed value ends a pause. */
     @Override
     public long version(String userId) {
-        return db.withHandle(h -> h.createQuery("SELECT updated_at FROM user_credentials WHERE user_id = :user")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT updated_at FROM user_credentials WHERE user_id = :user")
                 .bind("user", userId).mapTo(Long.class).findOne().orElse(0L));
     }
 
     @Override
     public List<Entry> list() {
-        return db.withHandle(h -> h.createQuery("SELECT user_id, login, updated_at FROM user_credentials ORDER BY user_id")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT user_id, login, updated_at FROM user_credentials ORDER BY user_id")
                 .map((rs, ctx) -> new Entry(rs.getString(1), rs.getString(2), Instant.ofEpochMilli(rs.getLong(3))))
                 .list());
     }
 
     @Override
     public boolean remove(String userId) {
-        return db.withHandle(h -> h.createUpdate("DELETE FROM user_credentials WHERE user_id = :user")
+        return dialect.withHandle(jdbi, h -> h.createUpdate("DELETE FROM user_credentials WHERE user_id = :user")
                 .bind("user", userId).execute()) == 1;
     }
 }

@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger.postgres;
+package dev.photosidecar.ledger.jdbc;
 
 import dev.photosidecar.ledger.ChunkProgress;
 import java.time.Clock;
@@ -10,21 +10,27 @@ import java.util.stream.Collectors;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The record of a chunked upload in progress, on PostgreSQL, so that whichever replica delivers the job next finds
- * the upload folder on the host again. Only the job's lease holder writes it.
+ * The ledger's record of a chunked upload in progress: which upload folder on the host belongs to the job,
+ * with which chunk size, and which chunks it has confirmed. The host's own listing is the truth when
+ * resuming; this record is what lets a restarted sidecar find the folder again.
+ * Kept in the shared ledger too, so that whichever replica delivers the job next finds the folder; only the job's
+ * lease holder writes it.
  */
-public final class PostgresChunkProgress implements ChunkProgress {
-    private final Retried db;
+public final class JdbcChunkProgress implements ChunkProgress {
+    private final Jdbi jdbi;
+    private final Dialect dialect;
     private final Clock clock;
 
-    public PostgresChunkProgress(Jdbi jdbi, Clock clock) {
-        this.db = new Retried(jdbi);
+    /** The store on {@code jdbi}, speaking {@code dialect}. */
+    public JdbcChunkProgress(Jdbi jdbi, Clock clock, Dialect dialect) {
+        this.jdbi = jdbi;
+        this.dialect = dialect;
         this.clock = clock;
     }
 
     @Override
     public Optional<Upload> find(String jobId) {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM chunk_uploads WHERE job_id = :job")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM chunk_uploads WHERE job_id = :job")
                 .bind("job", jobId)
                 .map((rs, ctx) -> new Upload(rs.getString("job_id"), rs.getString("upload_id"), rs.getLong("chunk_size"),
                         parse(rs.getString("chunks_done"))))
@@ -33,7 +39,7 @@ public final class PostgresChunkProgress implements ChunkProgress {
 
     @Override
     public void start(String jobId, String uploadId, long chunkSize) {
-        db.withHandle(h -> h.createUpdate("""
+        dialect.withHandle(jdbi, h -> h.createUpdate("""
                 INSERT INTO chunk_uploads (job_id, upload_id, chunk_size, chunks_done, started_at, updated_at)
                 VALUES (:job, :upload, :size, '', :now, :now)
                 ON CONFLICT (job_id) DO UPDATE SET upload_id = excluded.upload_id, chunk_size = excluded.chunk_size,
@@ -41,16 +47,17 @@ public final class PostgresChunkProgress implements ChunkProgress {
                 .bind("job", jobId).bind("upload", uploadId).bind("size", chunkSize).bind("now", clock.millis()).execute());
     }
 
+    /** Records the chunks confirmed so far (the host's listing plus the ones just sent). */
     @Override
     public void recordDone(String jobId, SortedSet<Integer> done) {
         String list = done.stream().map(String::valueOf).collect(Collectors.joining(","));
-        db.withHandle(h -> h.createUpdate("UPDATE chunk_uploads SET chunks_done = :done, updated_at = :now WHERE job_id = :job")
+        dialect.withHandle(jdbi, h -> h.createUpdate("UPDATE chunk_uploads SET chunks_done = :done, updated_at = :now WHERE job_id = :job")
                 .bind("done", list).bind("now", clock.millis()).bind("job", jobId).execute());
     }
 
     @Override
     public void forget(String jobId) {
-        db.withHandle(h -> h.createUpdate("DELETE FROM chunk_uploads WHERE job_id = :job").bind("job", jobId).execute());
+        dialect.withHandle(jdbi, h -> h.createUpdate("DELETE FROM chunk_uploads WHERE job_id = :job").bind("job", jobId).execute());
     }
 
     private static SortedSet<Integer> parse(String list) {
