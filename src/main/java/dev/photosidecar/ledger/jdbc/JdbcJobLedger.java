@@ -138,7 +138,7 @@ public class JdbcJobLedger implements JobLedger {
                     .bind("sha", j.sha256())
                     .bind("createdAt", j.createdAt().map(Instant::toEpochMilli).orElse(now))
                     .bind("now", now)
-                    .map(JobRows.INSTANCE)
+                    .map(Rows::job)
                     .findOne();
             return inserted.map(GroupCommit.Outcome::of)
                     .orElseGet(() -> GroupCommit.Outcome.failed(new DuplicateKeyException(j.deviceId(), j.key())));
@@ -156,20 +156,20 @@ public class JdbcJobLedger implements JobLedger {
     @Override
     public Optional<Job> find(String id) {
         return withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE id = :id")
-                .bind("id", id).map(JobRows.INSTANCE).findOne());
+                .bind("id", id).map(Rows::job).findOne());
     }
 
     /** A job as its device sees it: another device's job does not exist. */
     @Override
     public Optional<Job> findForDevice(String deviceId, String id) {
         return withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE id = :id AND device_id = :device")
-                .bind("id", id).bind("device", deviceId).map(JobRows.INSTANCE).findOne());
+                .bind("id", id).bind("device", deviceId).map(Rows::job).findOne());
     }
 
     @Override
     public Optional<Job> findByKey(String deviceId, String key) {
         return withHandle(h -> h.createQuery("SELECT * FROM jobs WHERE device_id = :device AND upload_key = :key")
-                .bind("device", deviceId).bind("key", key).map(JobRows.INSTANCE).findOne());
+                .bind("device", deviceId).bind("key", key).map(Rows::job).findOne());
     }
 
     /** A device's jobs, newest first, {@code limit} at a time, continuing before {@code beforeSeq}. */
@@ -182,7 +182,7 @@ public class JdbcJobLedger implements JobLedger {
                 .bind("state", state.map(JobState::wire).orElse(null))
                 .bind("before", beforeSeq.orElse(Long.MAX_VALUE))
                 .bind("limit", limit + 1)
-                .map(JobRows.INSTANCE)
+                .map(Rows::job)
                 .list());
         if (rows.size() > limit) {
             List<Job> page = rows.subList(0, limit);
@@ -201,7 +201,7 @@ public class JdbcJobLedger implements JobLedger {
                 .bind("user", userId.orElse(null))
                 .bind("state", state.map(JobState::wire).orElse(null))
                 .bind("limit", limit)
-                .map(JobRows.INSTANCE)
+                .map(Rows::job)
                 .list());
     }
 
@@ -258,7 +258,7 @@ public class JdbcJobLedger implements JobLedger {
             Map<String, Job> found = new LinkedHashMap<>();
             h.createQuery("SELECT * FROM jobs WHERE device_id = :device AND id IN (<ids>)" + dialect.lockForUpdate())
                     .bind("device", deviceId).bindList("ids", unique)
-                    .map(JobRows.INSTANCE).forEach(j -> found.put(j.id(), j));
+                    .map(Rows::job).forEach(j -> found.put(j.id(), j));
             List<String> missing = unique.stream().filter(id -> !found.containsKey(id)).toList();
             if (!missing.isEmpty()) {
                 throw new LedgerException.NotFound("no such job: " + String.join(", ", limit(missing)), missing);
@@ -275,7 +275,7 @@ public class JdbcJobLedger implements JobLedger {
                     UPDATE jobs SET state = 'acknowledged', finalized_at = :now
                     WHERE device_id = :device AND id IN (<ids>) AND state IN """ + canBeAcknowledged + " RETURNING *")
                     .bind("now", now()).bind("device", deviceId).bindList("ids", unique)
-                    .map(JobRows.INSTANCE).forEach(j -> changed.put(j.id(), j));
+                    .map(Rows::job).forEach(j -> changed.put(j.id(), j));
             if (changed.size() != unique.size()) {
                 throw new IllegalStateException("acknowledging " + unique.size() + " jobs changed " + changed.size());
             }
@@ -306,7 +306,7 @@ public class JdbcJobLedger implements JobLedger {
                                 last_error_code = NULL
                 WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""")
                 .bind("id", id).bind("device", deviceId).bind("now", now())
-                .map(JobRows.INSTANCE).list()));
+                .map(Rows::job).list()));
         revived.ifPresent(j -> JobLog.log(Transition.of(j, JobState.FAILED, JobState.PENDING, "the device sent the bytes again")));
         return revived;
     }
@@ -336,7 +336,7 @@ public class JdbcJobLedger implements JobLedger {
             }
             Optional<Job> changed = withHandle(h -> atMostOne(verb + " " + id, h.createQuery(sql)
                     .bind("id", id).bind("device", deviceId).bind("now", now()).bind("from", current.state().wire())
-                    .map(JobRows.INSTANCE).list()));
+                    .map(Rows::job).list()));
             if (changed.isPresent()) {
                 Transition t = Transition.of(changed.get(), current.state(), to, reason);
                 JobLog.log(t);
@@ -352,7 +352,7 @@ public class JdbcJobLedger implements JobLedger {
                         + " next_attempt_at = :now, last_error = NULL, last_error_code = NULL WHERE state = 'failed'"
                         + (userId.isPresent() ? " AND user_id = :user" : "") + " RETURNING *")
                 .bind("now", now()).bind("user", userId.orElse(null))
-                .map(JobRows.INSTANCE).list())
+                .map(Rows::job).list())
                 .stream().sorted(Comparator.comparingLong(Job::seq))
                 .map(j -> Transition.of(j, JobState.FAILED, JobState.PENDING, "retried by an operator")).toList();
         JobLog.logAll(retried);
@@ -376,7 +376,7 @@ public class JdbcJobLedger implements JobLedger {
         List<Job> claimed = withHandle(h -> h.createQuery(dialect.claimDue())
                 .bind("owner", owner).bind("until", now + lease.toMillis()).bind("now", now).bind("max", max)
                 .bindList("skip", skip)
-                .map(JobRows.INSTANCE).list());
+                .map(Rows::job).list());
         if (claimed.size() > max) {
             throw new IllegalStateException("a claim of at most " + max + " jobs changed " + claimed.size());
         }
@@ -423,14 +423,14 @@ public class JdbcJobLedger implements JobLedger {
     @Override
     public Optional<Instant> oldestPendingReceivedAt() {
         return withHandle(h -> h.createQuery("SELECT min(received_at) FROM jobs WHERE state IN " + JobState.sqlList(JobState::awaitsDelivery))
-                .map((rs, ctx) -> JobRows.instant(rs, 1)).one());
+                .map((rs, ctx) -> Rows.instant(rs, 1)).one());
     }
 
     /** When the next pending job falls due, if any is waiting. */
     @Override
     public Optional<Instant> nextDueAt() {
         return withHandle(h -> h.createQuery("SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'")
-                .map((rs, ctx) -> JobRows.instant(rs, 1)).one());
+                .map((rs, ctx) -> Rows.instant(rs, 1)).one());
     }
 
     /** Extends every lease {@code owner} holds; a live worker calls this well before they run out. */
@@ -465,7 +465,7 @@ public class JdbcJobLedger implements JobLedger {
                 UPDATE jobs SET state = 'pending', next_attempt_at = :now, lease_owner = NULL, lease_expires_at = NULL
                 WHERE state = 'delivering'""" + which + " RETURNING *")
                 .bind("now", now()).bindMap(binds)
-                .map(JobRows.INSTANCE).list());
+                .map(Rows::job).list());
         returned.forEach(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING, reason)));
         return returned.size();
     }
@@ -494,7 +494,7 @@ public class JdbcJobLedger implements JobLedger {
                         + (id.isPresent() ? " AND id = :id" : "") + " RETURNING *")
                 .bind("at", at.toEpochMilli()).bind("owner", owner).bind("id", id.orElse(null))
                 .bind("reason", reason.orElse(null)).bind("code", error.map(LastError::codeName).orElse(null))
-                .map(JobRows.INSTANCE).list());
+                .map(Rows::job).list());
         if (id.isPresent()) {
             atMostOne("handing back " + id.get(), handedBack);
         }
@@ -555,7 +555,7 @@ public class JdbcJobLedger implements JobLedger {
                                 last_error = NULL, last_error_code = NULL, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
                 .bind("path", s.remotePath()).bind("etag", s.etag().orElse(null)).bind("fileId", s.fileId().orElse(null))
-                .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).map(JobRows.INSTANCE).list());
+                .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).map(Rows::job).list());
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, with the reason kept for the device. */
@@ -568,7 +568,7 @@ public class JdbcJobLedger implements JobLedger {
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
                 .bind("at", at.toEpochMilli()).bind("error", error).bind("code", lastError.codeName())
                 .bind("id", id).bind("owner", owner)
-                .map(JobRows.INSTANCE).list()));
+                .map(Rows::job).list()));
         rescheduled.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING,
                 "attempt " + j.attempts() + " failed, next at " + at + ": " + error)));
         return rescheduled.isPresent();
@@ -583,7 +583,7 @@ public class JdbcJobLedger implements JobLedger {
                                 lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
                 .bind("error", error).bind("code", lastError.codeName()).bind("id", id).bind("owner", owner)
-                .map(JobRows.INSTANCE).list()));
+                .map(Rows::job).list()));
         failed.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.FAILED, error)));
         return failed.isPresent();
     }
@@ -628,7 +628,7 @@ public class JdbcJobLedger implements JobLedger {
                                         last_error_code = :code, lease_owner = NULL, lease_expires_at = NULL
                         WHERE id IN (<ids>) AND state = :from RETURNING *""")
                         .bind("error", error).bind("code", FailureCode.SPOOL_COPY_MISSING.name()).bind("from", from.wire()).bindList("ids", batch)
-                        .map(JobRows.INSTANCE).list())
+                        .map(Rows::job).list())
                         .forEach(j -> failed.add(Transition.of(j, from, JobState.FAILED, error)));
             }
         }

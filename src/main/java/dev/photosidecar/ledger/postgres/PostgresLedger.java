@@ -10,6 +10,7 @@ import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
 import dev.photosidecar.ledger.jdbc.JdbcCredentialStore;
+import dev.photosidecar.ledger.jdbc.JdbcDeviceRegistry;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class PostgresLedger implements Ledger {
     private final AutoCloseable connections;
     private final JdbcJobLedger jobs;
     private final PostgresResumableLedger resumable;
-    private final PostgresDeviceRegistry devices;
+    private final JdbcDeviceRegistry devices;
     private final JdbcChunkProgress chunks;
     private final PostgresLedgerStats stats;
 
@@ -43,7 +44,7 @@ public final class PostgresLedger implements Ledger {
         this.connections = connections;
         this.jobs = new JdbcJobLedger(jdbi, clock, PostgresDialect.INSTANCE);
         this.resumable = new PostgresResumableLedger(jdbi, clock);
-        this.devices = new PostgresDeviceRegistry(jdbi, clock);
+        this.devices = new JdbcDeviceRegistry(jdbi, clock, PostgresDialect.INSTANCE);
         this.chunks = new JdbcChunkProgress(jdbi, clock, PostgresDialect.INSTANCE);
         this.stats = new PostgresLedgerStats(jdbi, clock);
     }

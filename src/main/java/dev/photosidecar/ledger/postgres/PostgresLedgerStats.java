@@ -3,6 +3,7 @@ package dev.photosidecar.ledger.postgres;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
+import dev.photosidecar.ledger.jdbc.Rows;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -109,7 +110,7 @@ public final class PostgresLedgerStats implements LedgerStats {
                 GROUP BY u.id ORDER BY u.id LIMIT :limit""")
                 .bind("limit", limit)
                 .map((rs, ctx) -> new UserActivity(rs.getString("user_id"), rs.getLong("devices"), rs.getLong("uploads"),
-                        PostgresRows.instant(rs, "last_upload"), rs.getLong("failed")))
+                        Rows.instant(rs, "last_upload"), rs.getLong("failed")))
                 .list());
     }
 
@@ -123,7 +124,7 @@ public final class PostgresLedgerStats implements LedgerStats {
                 GROUP BY d.id ORDER BY active DESC, d.user_id, d.name, d.created_at LIMIT :limit""")
                 .bind("limit", limit)
                 .map((rs, ctx) -> new DeviceActivity(rs.getString("device_id"), rs.getString("user_id"), rs.getString("name"),
-                        rs.getBoolean("active"), rs.getLong("uploads"), PostgresRows.instant(rs, "last_upload"),
+                        rs.getBoolean("active"), rs.getLong("uploads"), Rows.instant(rs, "last_upload"),
                         rs.getLong("failed")))
                 .list());
     }
@@ -137,6 +138,6 @@ public final class PostgresLedgerStats implements LedgerStats {
         return new JobSummary(rs.getString("id"), rs.getString("user_id"), rs.getString("device_id"),
                 Optional.ofNullable(rs.getString("device_name")).orElse(rs.getString("device_id")), rs.getString("filename"),
                 rs.getLong("size"), Instant.ofEpochMilli(rs.getLong("received_at")), rs.getInt("attempts"),
-                PostgresRows.instant(rs, "next_attempt_at"), Optional.ofNullable(rs.getString("last_error")));
+                Rows.instant(rs, "next_attempt_at"), Optional.ofNullable(rs.getString("last_error")));
     }
 }

@@ -8,7 +8,7 @@ import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.ledger.Transition;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
-import dev.photosidecar.ledger.jdbc.JobRows;
+import dev.photosidecar.ledger.jdbc.Rows;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -51,7 +51,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
                             .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
                             .bind("size", u.uploadLength().orElse(0))
                             .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
-                            .map(JobRows.INSTANCE).list());
+                            .map(Rows::job).list());
                 }
                 h.createUpdate("""
                         INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
@@ -82,19 +82,19 @@ public final class PostgresResumableLedger implements ResumableLedger {
     @Override
     public Optional<ResumableUpload> findForDevice(String deviceId, String id) {
         return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id AND device_id = :device")
-                .bind("id", id).bind("device", deviceId).map(PostgresRows::upload).findOne());
+                .bind("id", id).bind("device", deviceId).map(Rows::upload).findOne());
     }
 
     @Override
     public Optional<ResumableUpload> find(String id) {
         return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id")
-                .bind("id", id).map(PostgresRows::upload).findOne());
+                .bind("id", id).map(Rows::upload).findOne());
     }
 
     @Override
     public List<ResumableUpload> findByKey(String deviceId, String key) {
         return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE device_id = :device AND upload_key = :key")
-                .bind("device", deviceId).bind("key", key).map(PostgresRows::upload).list());
+                .bind("device", deviceId).bind("key", key).map(Rows::upload).list());
     }
 
     @Override
@@ -105,13 +105,13 @@ public final class PostgresResumableLedger implements ResumableLedger {
 
     @Override
     public List<ResumableUpload> all() {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").map(PostgresRows::upload).list());
+        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").map(Rows::upload).list());
     }
 
     @Override
     public List<ResumableUpload> expiredAt(Instant now) {
         return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE expires_at <= :now ORDER BY expires_at")
-                .bind("now", now.toEpochMilli()).map(PostgresRows::upload).list());
+                .bind("now", now.toEpochMilli()).map(Rows::upload).list());
     }
 
     @Override
@@ -139,7 +139,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
                     .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
-                    .map(JobRows.INSTANCE).list());
+                    .map(Rows::job).list());
             if (job.isPresent()) {
                 h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             }
@@ -162,7 +162,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
             h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             return JdbcJobLedger.atMostOne("removing " + id, h.createQuery(
                             "DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
-                    .bind("id", id).map(JobRows.INSTANCE).list());
+                    .bind("id", id).map(Rows::job).list());
         });
         removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
@@ -172,7 +172,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
         List<Job> removed = db.withHandle(h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
                 AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
-                .map(JobRows.INSTANCE).list());
+                .map(Rows::job).list());
         removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
         return removed.size();
     }

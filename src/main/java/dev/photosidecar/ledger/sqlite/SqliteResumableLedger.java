@@ -9,7 +9,7 @@ import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.ledger.Transition;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
-import dev.photosidecar.ledger.jdbc.JobRows;
+import dev.photosidecar.ledger.jdbc.Rows;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -55,7 +55,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
                             .bind("asset", u.assetId().orElse(null)).bind("contentType", u.contentType())
                             .bind("size", u.uploadLength().orElse(0))
                             .bind("createdAt", u.capturedAt().map(Instant::toEpochMilli).orElse(now)).bind("now", now)
-                            .map(JobRows.INSTANCE).list());
+                            .map(Rows::job).list());
                 }
                 h.createUpdate("""
                         INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename,
@@ -141,7 +141,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
                     .bind("size", size).bind("sha", sha256).bind("now", now).bind("id", id)
-                    .map(JobRows.INSTANCE).list());
+                    .map(Rows::job).list());
             if (job.isPresent()) {
                 h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             }
@@ -162,7 +162,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
         Optional<Job> removed = jdbi.inTransaction(h -> {
             h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
             return JdbcJobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
-                    .bind("id", id).map(JobRows.INSTANCE).list());
+                    .bind("id", id).map(Rows::job).list());
         });
         removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
@@ -172,7 +172,7 @@ public final class SqliteResumableLedger implements ResumableLedger {
         List<Job> removed = jdbi.withHandle(h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
                 AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
-                .map(JobRows.INSTANCE).list());
+                .map(Rows::job).list());
         removed.forEach(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "no resumable upload could finish it")));
         return removed.size();
     }

@@ -1,28 +1,27 @@
 package dev.photosidecar.ledger.jdbc;
 
+import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.ledger.ResumableUpload;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Optional;
-import org.jdbi.v3.core.mapper.RowMapper;
+import java.util.OptionalLong;
 import org.jdbi.v3.core.statement.StatementContext;
 
 /**
- * Maps a {@code jobs} row to a {@link Job}. Every database keeps the same columns (times in milliseconds), so one
- * mapper reads them all.
+ * Reads the ledger's rows into its records: jobs, resumable uploads and devices. Every database keeps the same
+ * columns (times in BIGINT milliseconds), so one reader serves them all.
  */
-public final class JobRows implements RowMapper<Job> {
-    /** The one mapper; it holds no state. */
-    public static final JobRows INSTANCE = new JobRows();
-
-    private JobRows() {
+public final class Rows {
+    private Rows() {
     }
 
-    @Override
-    public Job map(ResultSet rs, StatementContext ctx) throws SQLException {
+    /** A {@code jobs} row. */
+    public static Job job(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Job(
                 rs.getLong("seq"),
                 rs.getString("id"),
@@ -46,6 +45,34 @@ public final class JobRows implements RowMapper<Job> {
                 Optional.ofNullable(rs.getString("remote_etag")),
                 Optional.ofNullable(rs.getString("remote_file_id")),
                 instant(rs, "delivered_at"));
+    }
+
+    /** A {@code resumable_uploads} row. */
+    public static ResumableUpload upload(ResultSet rs, StatementContext ctx) throws SQLException {
+        long length = rs.getLong("upload_length");
+        OptionalLong uploadLength = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(length);
+        return new ResumableUpload(
+                rs.getString("id"),
+                rs.getString("protocol"),
+                rs.getString("device_id"),
+                rs.getString("user_id"),
+                rs.getString("upload_key"),
+                Optional.ofNullable(rs.getString("job_id")),
+                rs.getString("filename"),
+                ResourceType.parse(rs.getString("resource_type")).orElseThrow(),
+                Optional.ofNullable(rs.getString("asset_id")),
+                rs.getString("content_type"),
+                instant(rs, "captured_at"),
+                uploadLength,
+                Optional.ofNullable(rs.getString("expected_sha256")),
+                Instant.ofEpochMilli(rs.getLong("started_at")),
+                Instant.ofEpochMilli(rs.getLong("expires_at")));
+    }
+
+    /** A {@code devices} row. */
+    public static Device device(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Device(rs.getString("id"), rs.getString("user_id"), rs.getString("name"),
+                Instant.ofEpochMilli(rs.getLong("created_at")), instant(rs, "revoked_at"));
     }
 
     /** A nullable millisecond column as an instant. */
