@@ -12,6 +12,7 @@ import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
 import dev.photosidecar.ledger.jdbc.JdbcCredentialStore;
 import dev.photosidecar.ledger.jdbc.JdbcDeviceRegistry;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
+import dev.photosidecar.ledger.jdbc.JdbcResumableLedger;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class PostgresLedger implements Ledger {
     private final Clock clock;
     private final AutoCloseable connections;
     private final JdbcJobLedger jobs;
-    private final PostgresResumableLedger resumable;
+    private final JdbcResumableLedger resumable;
     private final JdbcDeviceRegistry devices;
     private final JdbcChunkProgress chunks;
     private final PostgresLedgerStats stats;
@@ -43,7 +44,7 @@ public final class PostgresLedger implements Ledger {
         this.clock = clock;
         this.connections = connections;
         this.jobs = new JdbcJobLedger(jdbi, clock, PostgresDialect.INSTANCE);
-        this.resumable = new PostgresResumableLedger(jdbi, clock);
+        this.resumable = new JdbcResumableLedger(jdbi, clock, PostgresDialect.INSTANCE);
         this.devices = new JdbcDeviceRegistry(jdbi, clock, PostgresDialect.INSTANCE);
         this.chunks = new JdbcChunkProgress(jdbi, clock, PostgresDialect.INSTANCE);
         this.stats = new PostgresLedgerStats(jdbi, clock);

@@ -1,4 +1,4 @@
-package dev.photosidecar.ledger.postgres;
+package dev.photosidecar.ledger.jdbc;
 
 import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Job;
@@ -7,8 +7,6 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
 import dev.photosidecar.ledger.Transition;
-import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
-import dev.photosidecar.ledger.jdbc.Rows;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -18,27 +16,34 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * The ledger's side of resumable uploads on PostgreSQL: the {@code resumable_uploads} rows and the jobs in
- * {@code receiving} they create, each change one transaction. A change that touches both an upload and its job locks
- * the job's row first, always, so that two replicas working on one upload (one finishing it, one removing it) queue
- * instead of deadlocking; SQLite gets the same from its single writer.
+ * The ledger's side of resumable uploads: the {@code resumable_uploads} rows and the jobs in
+ * {@code receiving} they create. Each change is one transaction, so a job is never left in
+ * {@code receiving} without the upload that will finish it. Where the dialect takes row locks, a change that
+ * touches both an upload and its job locks the job's row first, always, so that two replicas working on one upload
+ * (one finishing it, one removing it) queue instead of deadlocking; SQLite gets the same from its single writer.
  */
-public final class PostgresResumableLedger implements ResumableLedger {
-    private final Retried db;
+public class JdbcResumableLedger implements ResumableLedger {
+    private final Jdbi jdbi;
     private final Clock clock;
+    private final Dialect dialect;
 
-    public PostgresResumableLedger(Jdbi jdbi, Clock clock) {
-        this.db = new Retried(jdbi);
+    /** The resumable uploads on {@code jdbi}, speaking {@code dialect}. */
+    public JdbcResumableLedger(Jdbi jdbi, Clock clock, Dialect dialect) {
+        this.jdbi = jdbi;
         this.clock = clock;
+        this.dialect = dialect;
     }
 
-    /** The upload and its receiving job in one transaction; a key another replica took first is a duplicate. */
+    /**
+     * Records a new upload. If {@code u.jobId()} is present, its job is created in {@code receiving} in the
+     * same transaction; throws {@link DuplicateKeyException} if the key has a job already.
+     */
     @Override
     public void create(ResumableUpload u) {
         long now = clock.millis();
         Optional<Job> receiving;
         try {
-            receiving = db.inTransaction(h -> {
+            receiving = dialect.inTransaction(jdbi, h -> {
                 Optional<Job> job = Optional.empty();
                 if (u.jobId().isPresent()) {
                     job = JdbcJobLedger.atMostOne("creating " + u.id(), h.createQuery("""
@@ -71,7 +76,7 @@ public final class PostgresResumableLedger implements ResumableLedger {
                 return job;
             });
         } catch (UnableToExecuteStatementException e) {
-            if (PostgresErrors.isUniqueViolation(e)) {
+            if (dialect.isUniqueViolation(e)) {
                 throw new DuplicateKeyException(u.deviceId(), u.key());
             }
             throw e;
@@ -79,62 +84,71 @@ public final class PostgresResumableLedger implements ResumableLedger {
         receiving.ifPresent(j -> JobLog.log(Transition.arrived(j, JobState.RECEIVING, j.filename() + " (resumable)")));
     }
 
+    /** The upload as its device sees it: another device's upload does not exist. */
     @Override
     public Optional<ResumableUpload> findForDevice(String deviceId, String id) {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id AND device_id = :device")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id AND device_id = :device")
                 .bind("id", id).bind("device", deviceId).map(Rows::upload).findOne());
     }
 
     @Override
     public Optional<ResumableUpload> find(String id) {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM resumable_uploads WHERE id = :id")
                 .bind("id", id).map(Rows::upload).findOne());
     }
 
+    /** The unfinished uploads of one device and key (normally at most one). */
     @Override
     public List<ResumableUpload> findByKey(String deviceId, String key) {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE device_id = :device AND upload_key = :key")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM resumable_uploads WHERE device_id = :device AND upload_key = :key")
                 .bind("device", deviceId).bind("key", key).map(Rows::upload).list());
     }
 
+    /** How many unfinished uploads {@code deviceId} has (its cap is checked against this). */
     @Override
     public int countForDevice(String deviceId) {
-        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM resumable_uploads WHERE device_id = :device")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT count(*) FROM resumable_uploads WHERE device_id = :device")
                 .bind("device", deviceId).mapTo(Integer.class).one());
     }
 
     @Override
     public List<ResumableUpload> all() {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").map(Rows::upload).list());
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM resumable_uploads").map(Rows::upload).list());
     }
 
+    /** Uploads nobody touched since their expiry time. */
     @Override
     public List<ResumableUpload> expiredAt(Instant now) {
-        return db.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads WHERE expires_at <= :now ORDER BY expires_at")
+        return dialect.withHandle(jdbi, h -> h.createQuery("SELECT * FROM resumable_uploads WHERE expires_at <= :now ORDER BY expires_at")
                 .bind("now", now.toEpochMilli()).map(Rows::upload).list());
     }
 
+    /** Keeps an upload another {@code expiresAt}: called whenever its client shows up. */
     @Override
     public void touch(String id, Instant expiresAt) {
-        db.withHandle(h -> h.createUpdate("UPDATE resumable_uploads SET expires_at = :at WHERE id = :id")
+        dialect.withHandle(jdbi, h -> h.createUpdate("UPDATE resumable_uploads SET expires_at = :at WHERE id = :id")
                 .bind("at", expiresAt.toEpochMilli()).bind("id", id).execute());
     }
 
+    /** Records the total length once the client announces it; the receiving job's size follows. */
     @Override
     public void setUploadLength(String id, long length) {
-        db.inTransaction(h -> {
+        dialect.inTransaction(jdbi, h -> {
             lockJob(h, id);
             h.createUpdate("UPDATE resumable_uploads SET upload_length = :n WHERE id = :id").bind("n", length).bind("id", id).execute();
-            return h.createUpdate("UPDATE jobs SET size = :n WHERE id = :id AND state = 'receiving'")
-                    .bind("n", length).bind("id", id).execute();
+            return h.createUpdate("UPDATE jobs SET size = :n WHERE id = :id AND state = 'receiving'").bind("n", length).bind("id", id).execute();
         });
     }
 
-    /** {@code receiving → pending}, guarded; the update locks the job row before the upload row goes. */
+    /**
+     * The upload's job is whole and its bytes are in the spool: {@code receiving} → {@code pending}, due now,
+     * and the upload row goes. Empty if the job was not receiving (nothing changes then). The update locks the
+     * job row before the upload row goes.
+     */
     @Override
     public Optional<Job> finishReceiving(String id, long size, String sha256) {
         long now = clock.millis();
-        Optional<Job> finished = db.inTransaction(h -> {
+        Optional<Job> finished = dialect.inTransaction(jdbi, h -> {
             Optional<Job> job = JdbcJobLedger.atMostOne("finishing " + id, h.createQuery("""
                     UPDATE jobs SET state = 'pending', size = :size, sha256 = :sha, received_at = :now, next_attempt_at = :now
                     WHERE id = :id AND state = 'receiving' RETURNING *""")
@@ -150,26 +164,28 @@ public final class PostgresResumableLedger implements ResumableLedger {
         return finished;
     }
 
+    /** Forgets the upload row (the finished upload became a replay or a new job some other way). */
     @Override
     public void forget(String id) {
-        db.withHandle(h -> h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute());
+        dialect.withHandle(jdbi, h -> h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute());
     }
 
+    /** Removes the upload and its job, if that is still receiving: the key is free again. */
     @Override
     public void remove(String id) {
-        Optional<Job> removed = db.inTransaction(h -> {
+        Optional<Job> removed = dialect.inTransaction(jdbi, h -> {
             lockJob(h, id);
             h.createUpdate("DELETE FROM resumable_uploads WHERE id = :id").bind("id", id).execute();
-            return JdbcJobLedger.atMostOne("removing " + id, h.createQuery(
-                            "DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
+            return JdbcJobLedger.atMostOne("removing " + id, h.createQuery("DELETE FROM jobs WHERE id = :id AND state = 'receiving' RETURNING *")
                     .bind("id", id).map(Rows::job).list());
         });
         removed.ifPresent(j -> JobLog.log(Transition.removed(j, JobState.RECEIVING, "its resumable upload was removed")));
     }
 
+    /** Jobs in receiving with no upload that could finish them (should not happen; repaired at start-up). */
     @Override
     public int removeStrandedReceivingJobs() {
-        List<Job> removed = db.withHandle(h -> h.createQuery("""
+        List<Job> removed = dialect.withHandle(jdbi, h -> h.createQuery("""
                 DELETE FROM jobs WHERE state = 'receiving'
                 AND id NOT IN (SELECT job_id FROM resumable_uploads WHERE job_id IS NOT NULL) RETURNING *""")
                 .map(Rows::job).list());
@@ -177,8 +193,13 @@ public final class PostgresResumableLedger implements ResumableLedger {
         return removed.size();
     }
 
-    /** Locks the upload's job row (same id) if there is one: the first lock of every change to both. */
-    private static void lockJob(Handle h, String id) {
-        h.createQuery("SELECT id FROM jobs WHERE id = :id FOR UPDATE").bind("id", id).mapTo(String.class).findOne();
+    /**
+     * Locks the upload's job row (same id), if there is one and the dialect takes row locks: the first lock of every
+     * change to both.
+     */
+    private void lockJob(Handle h, String id) {
+        if (!dialect.lockForUpdate().isEmpty()) {
+            h.createQuery("SELECT id FROM jobs WHERE id = :id" + dialect.lockForUpdate()).bind("id", id).mapTo(String.class).findOne();
+        }
     }
 }
