@@ -24,6 +24,12 @@ public interface Dialect {
     /** The scalar function that returns the larger of two values ({@code max} in SQLite, {@code GREATEST} elsewhere). */
     String greatest();
 
+    /**
+     * An aggregate that counts the grouped rows for which {@code condition} holds, zero when none does (SQLite sums
+     * the boolean; PostgreSQL does not sum booleans, so it filters the count).
+     */
+    String countWhere(String condition);
+
     /** Whether other server processes may use the same ledger at once (so their leases may be alive). */
     boolean shared();
 

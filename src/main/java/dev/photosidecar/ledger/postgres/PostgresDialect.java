@@ -46,6 +46,11 @@ public final class PostgresDialect implements Dialect {
         return "GREATEST";
     }
 
+    @Override
+    public String countWhere(String condition) {
+        return "count(*) FILTER (WHERE " + condition + ")";
+    }
+
     /** A database server: other replicas may hold live leases. */
     @Override
     public boolean shared() {

@@ -12,6 +12,7 @@ import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
 import dev.photosidecar.ledger.jdbc.JdbcCredentialStore;
 import dev.photosidecar.ledger.jdbc.JdbcDeviceRegistry;
 import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
+import dev.photosidecar.ledger.jdbc.JdbcLedgerStats;
 import dev.photosidecar.ledger.jdbc.JdbcResumableLedger;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ public final class PostgresLedger implements Ledger {
     private final JdbcResumableLedger resumable;
     private final JdbcDeviceRegistry devices;
     private final JdbcChunkProgress chunks;
-    private final PostgresLedgerStats stats;
+    private final JdbcLedgerStats stats;
 
     /** The ledger on connections from {@code jdbi} (an already migrated database); {@code connections} closes with it. */
     public PostgresLedger(Jdbi jdbi, Clock clock, AutoCloseable connections) {
@@ -47,7 +48,7 @@ public final class PostgresLedger implements Ledger {
         this.resumable = new JdbcResumableLedger(jdbi, clock, PostgresDialect.INSTANCE);
         this.devices = new JdbcDeviceRegistry(jdbi, clock, PostgresDialect.INSTANCE);
         this.chunks = new JdbcChunkProgress(jdbi, clock, PostgresDialect.INSTANCE);
-        this.stats = new PostgresLedgerStats(jdbi, clock);
+        this.stats = new JdbcLedgerStats(jdbi, clock, PostgresDialect.INSTANCE);
     }
 
     /**

@@ -37,6 +37,11 @@ public final class SqliteDialect implements Dialect {
         return "max";
     }
 
+    @Override
+    public String countWhere(String condition) {
+        return "coalesce(sum(" + condition + "), 0)";
+    }
+
     /** One file, kept to one server process by the data-folder lock: never shared. */
     @Override
     public boolean shared() {
