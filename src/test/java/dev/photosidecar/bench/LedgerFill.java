@@ -1,7 +1,7 @@
 package dev.photosidecar.bench;
 
 import dev.photosidecar.ledger.Ids;
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
 import dev.photosidecar.support.TestSidecar;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ final class LedgerFill {
         int perDevice = jobs / devices;
         int failedEvery = Math.max(1, perDevice / FAILED_PER_DEVICE);
         SplittableRandom random = new SplittableRandom(42);
-        ((SqliteJobLedger) sidecar.app().ledger()).withHandle(h -> h.inTransaction(tx -> {
+        ((JdbcJobLedger) sidecar.app().ledger()).withHandle(h -> h.inTransaction(tx -> {
             PreparedBatch batch = tx.prepareBatch("""
                     INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                       content_type, size, sha256, created_at, received_at, attempts, next_attempt_at,

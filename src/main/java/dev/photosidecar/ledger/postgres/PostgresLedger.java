@@ -1,19 +1,6 @@
 package dev.photosidecar.ledger.postgres;
 
-import dev.photosidecar.config.SecretBox;
-import dev.photosidecar.ledger.ChunkProgress;
-import dev.photosidecar.ledger.CredentialStore;
-import dev.photosidecar.ledger.DeviceRegistry;
-import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerStats;
-import dev.photosidecar.ledger.ResumableLedger;
-import dev.photosidecar.ledger.jdbc.JdbcChunkProgress;
-import dev.photosidecar.ledger.jdbc.JdbcCredentialStore;
-import dev.photosidecar.ledger.jdbc.JdbcDeviceRegistry;
-import dev.photosidecar.ledger.jdbc.JdbcJobLedger;
-import dev.photosidecar.ledger.jdbc.JdbcLedgerStats;
-import dev.photosidecar.ledger.jdbc.JdbcResumableLedger;
+import dev.photosidecar.ledger.jdbc.JdbcLedger;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,31 +11,15 @@ import org.jdbi.v3.core.Jdbi;
  * gives back only leases that ran out, never a live replica's. Backups are the database's own business
  * ({@code pg_dump}, see {@link #BACKUP_ADVICE}); the health check is a cheap round trip and the migration history.
  */
-public final class PostgresLedger implements Ledger {
+public final class PostgresLedger extends JdbcLedger {
     /** What {@code backup} says on PostgreSQL instead of copying a file. */
     public static final String BACKUP_ADVICE = "the ledger is on PostgreSQL; back it up with the database's own tools,"
             + " e.g. pg_dump --format=custom --file=ledger.dump DATABASE (a consistent snapshot while the sidecars run),"
             + " and keep the shared spool folder and the secret key beside it (docs/operations.md)";
 
-    private final Jdbi jdbi;
-    private final Clock clock;
-    private final AutoCloseable connections;
-    private final JdbcJobLedger jobs;
-    private final JdbcResumableLedger resumable;
-    private final JdbcDeviceRegistry devices;
-    private final JdbcChunkProgress chunks;
-    private final JdbcLedgerStats stats;
-
     /** The ledger on connections from {@code jdbi} (an already migrated database); {@code connections} closes with it. */
     public PostgresLedger(Jdbi jdbi, Clock clock, AutoCloseable connections) {
-        this.jdbi = jdbi;
-        this.clock = clock;
-        this.connections = connections;
-        this.jobs = new JdbcJobLedger(jdbi, clock, PostgresDialect.INSTANCE);
-        this.resumable = new JdbcResumableLedger(jdbi, clock, PostgresDialect.INSTANCE);
-        this.devices = new JdbcDeviceRegistry(jdbi, clock, PostgresDialect.INSTANCE);
-        this.chunks = new JdbcChunkProgress(jdbi, clock, PostgresDialect.INSTANCE);
-        this.stats = new JdbcLedgerStats(jdbi, clock, PostgresDialect.INSTANCE);
+        super(jdbi, clock, PostgresDialect.INSTANCE, connections);
     }
 
     /**
@@ -60,48 +31,6 @@ public final class PostgresLedger implements Ledger {
         return new PostgresLedger(pooled.jdbi(), clock, pooled);
     }
 
-    @Override
-    public JobLedger jobs() {
-        return jobs;
-    }
-
-    @Override
-    public ResumableLedger resumable() {
-        return resumable;
-    }
-
-    @Override
-    public DeviceRegistry devices() {
-        return devices;
-    }
-
-    @Override
-    public CredentialStore credentials(SecretBox box) {
-        return new JdbcCredentialStore(jdbi, box, clock, PostgresDialect.INSTANCE);
-    }
-
-    @Override
-    public ChunkProgress chunks() {
-        return chunks;
-    }
-
-    @Override
-    public LedgerStats stats() {
-        return stats;
-    }
-
-    @Override
-    public boolean holdsNothing() {
-        return jdbi.withHandle(h -> h.createQuery(
-                "SELECT (SELECT count(*) FROM jobs) + (SELECT count(*) FROM resumable_uploads)").mapTo(Long.class).one()) == 0;
-    }
-
-    @Override
-    public List<String> usersWithStoredCredentials() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT user_id FROM user_credentials ORDER BY user_id")
-                .mapTo(String.class).list());
-    }
-
     /**
      * PostgreSQL has no {@code PRAGMA integrity_check}, and checking every page is the server's job (checksums,
      * {@code amcheck}), not a sidecar's. This asks what a sidecar can: the server answers a query on the ledger's
@@ -109,7 +38,7 @@ public final class PostgresLedger implements Ledger {
      */
     @Override
     public Health health() {
-        return jdbi.withHandle(h -> {
+        return jdbi().withHandle(h -> {
             List<String> problems = new ArrayList<>();
             h.createQuery("SELECT version, description FROM flyway_schema_history WHERE NOT success ORDER BY installed_rank")
                     .map((rs, ctx) -> "migration " + rs.getString(1) + " (" + rs.getString(2) + ") failed; see flyway_schema_history")
@@ -123,19 +52,5 @@ public final class PostgresLedger implements Ledger {
                     .mapTo(String.class).findOne().orElse("?");
             return new Health(problems, version);
         });
-    }
-
-    /** The connections, for tests that read the tables directly. */
-    public Jdbi jdbi() {
-        return jdbi;
-    }
-
-    @Override
-    public void close() {
-        try {
-            connections.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot close the ledger's connections: " + e.getMessage(), e);
-        }
     }
 }
