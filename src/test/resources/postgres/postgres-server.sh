@@ -5,6 +5,7 @@
 #   postgres-server.sh install                        Debian's postgresql package, with apt, only when missing
 #   postgres-server.sh start DIR PORT USER PASSWORD   initdb into DIR/data (if new), start on 127.0.0.1:PORT
 #   postgres-server.sh stop  DIR                      fast shutdown; waits until the port is closed
+#   postgres-server.sh bindir                         prints the server's bin folder (exit 3 when not installed)
 #
 # The cluster listens on 127.0.0.1:PORT only, with its unix socket in DIR/socket (never /var/run/postgresql).
 # USER is the cluster's superuser; over TCP it must give PASSWORD (scram-sha-256); the socket, inside DIR,
@@ -265,5 +266,5 @@ case "${1:-}" in
     bindir) bin_dir || exit 3 ;;
     start) shift; cmd_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
-    *) echo "usage: $0 install | start DIR PORT USER PASSWORD | stop DIR" >&2; exit 2 ;;
+    *) echo "usage: $0 install | start DIR PORT USER PASSWORD | stop DIR | bindir" >&2; exit 2 ;;
 esac

@@ -107,7 +107,7 @@ public final class App implements AutoCloseable {
             DeviceRegistry devices = store.devices();
             String owner = "sidecar-" + Ids.jobId().substring(0, 12);
 
-            int revived = ledger.returnLeasesNotOwnedBy(owner);
+            int revived = ledger.returnLeasesAtStartUp(owner);
             if (revived > 0) {
                 log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
             }

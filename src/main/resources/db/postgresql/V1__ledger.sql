@@ -1,4 +1,4 @@
--- The job ledger on PostgreSQL: the same schema in meaning as db/migration/V1__ledger.sql (SQLite), version for
+-- The job ledger on PostgreSQL: the same schema in meaning as db/sqlite/V1__ledger.sql (SQLite), version for
 -- version, so that "schema version N" says the same on both databases (SchemaParityTest compares them).
 -- Times are milliseconds since the epoch (UTC) in BIGINT, as on SQLite, so that one set of SQL reads both.
 -- Constraints are named here (SQLite's are anonymous) so that later migrations can replace them in place.

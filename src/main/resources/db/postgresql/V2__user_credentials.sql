@@ -1,4 +1,4 @@
--- Per-user credentials for the delivery host, encrypted with AES-GCM (see SecretBox); as db/migration/V2.
+-- Per-user credentials for the delivery host, encrypted with AES-GCM (see SecretBox); as db/sqlite/V2.
 -- The login may differ from the user id (Nextcloud login names, e-mail logins).
 CREATE TABLE user_credentials (
     user_id     TEXT   PRIMARY KEY,

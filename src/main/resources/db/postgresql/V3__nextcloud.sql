@@ -1,5 +1,5 @@
 -- What Nextcloud says about a delivered file (OC-FileId), and the progress of chunked uploads, so that a
--- restarted sidecar resumes a big upload from the chunks already on the host; as db/migration/V3.
+-- restarted sidecar resumes a big upload from the chunks already on the host; as db/sqlite/V3.
 ALTER TABLE jobs ADD COLUMN remote_file_id TEXT;
 
 CREATE TABLE chunk_uploads (

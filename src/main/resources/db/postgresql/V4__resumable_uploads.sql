@@ -1,4 +1,4 @@
--- Resumable uploads (IETF "Resumable Uploads for HTTP" and tus 1.0); as db/migration/V4.
+-- Resumable uploads (IETF "Resumable Uploads for HTTP" and tus 1.0); as db/sqlite/V4.
 --
 -- 1. A job in 'receiving' has arrived only in part, so its SHA-256 is not known yet: sha256 becomes NULL
 --    exactly while the job is receiving. PostgreSQL changes the column and its CHECK in place (SQLite had to

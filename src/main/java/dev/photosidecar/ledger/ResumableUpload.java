@@ -8,7 +8,8 @@ import java.util.OptionalLong;
  * An unfinished resumable upload as the ledger holds it: who sends it, under which key, what its creating
  * request said about the file, and until when it is kept. Its bytes, and so its offset, are in the spool.
  *
- * @param protocol       {@code ietf-6}, {@code ietf-3} or {@code tus}
+ * @param protocol       {@code ietf-3} to {@code ietf-8} (the IETF draft's interop version; rows stored before the V5
+ *                       migration say {@code ietf-6} for versions 4 to 8) or {@code tus}
  * @param jobId          the job in {@code receiving} this upload created (the same id), or empty when the key
  *                       already had a job and the finished upload is judged as a replay
  * @param uploadLength   the total length, once announced

@@ -321,7 +321,7 @@ public abstract class LedgerContractTest {
             start.countDown();
             List<String> claimed = claimer.get();
             List<String> cancelled = canceller.get();
-            assertThat(claimed).doesNotContainAnyElementsOf(cancelled);
+            assertThat(claimed).noneMatch(cancelled::contains);
             assertThat(claimed.size() + cancelled.size()).isEqualTo(made.size());
             for (Job j : made) {
                 assertThat(stateOf(j)).isEqualTo(claimed.contains(j.id()) ? JobState.DELIVERING : JobState.CANCELLED);

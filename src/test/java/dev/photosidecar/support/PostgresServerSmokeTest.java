@@ -28,6 +28,23 @@ class PostgresServerSmokeTest {
     }
 
     @Test
+    void freshDatabasesAreSeparateFromTheClasssAndFromEachOther() throws SQLException {
+        PostgresTestDatabase.Fresh first = db.fresh();
+        PostgresTestDatabase.Fresh second = db.fresh();
+        assertThat(first.name()).isNotEqualTo(second.name()).startsWith(db.name() + "_");
+        try (Connection c = DriverManager.getConnection(first.jdbcUrl(), db.user(), db.password());
+             Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE only_here (x int)");
+            assertThat(string(st, "SELECT current_database()")).isEqualTo(first.name());
+        }
+        try (Connection c = DriverManager.getConnection(second.jdbcUrl(), db.user(), db.password());
+             Statement st = c.createStatement()) {
+            assertThat(string(st, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
+                    .isEqualTo("0");
+        }
+    }
+
+    @Test
     void listensOnLoopbackOnlyWithPrivateSocketAndNoDiskSyncs() throws SQLException {
         try (Connection c = db.connect(); Statement st = c.createStatement()) {
             assertThat(string(st, "SHOW listen_addresses")).isEqualTo("127.0.0.1");

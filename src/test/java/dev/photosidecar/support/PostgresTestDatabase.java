@@ -3,7 +3,9 @@ package dev.photosidecar.support;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class PostgresTestDatabase implements BeforeAllCallback, AfterAllCallback {
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private final List<String> others = new CopyOnWriteArrayList<>();
     private PostgresServer server;
     private String name;
 
@@ -38,9 +41,31 @@ public final class PostgresTestDatabase implements BeforeAllCallback, AfterAllCa
 
     @Override
     public void afterAll(ExtensionContext context) {
-        if (server != null && name != null) {
+        if (server == null) {
+            return;
+        }
+        for (String other : others) {
+            server.dropDatabase(other);
+        }
+        others.clear();
+        if (name != null) {
             server.dropDatabase(name);
         }
+    }
+
+    /**
+     * Another empty database on the same cluster, dropped with this one after the class: for tests that each
+     * want a fresh ledger (a contract suite's {@code openLedger}) or several at once.
+     */
+    public Fresh fresh() {
+        String other = name() + "_" + (others.size() + 1);
+        server().createDatabase(other);
+        others.add(other);
+        return new Fresh(other, server.jdbcUrl(other), server.uri(other));
+    }
+
+    /** A database made by {@link #fresh()}: its name, its JDBC URL (no credentials) and its postgresql:// URI. */
+    public record Fresh(String name, String jdbcUrl, String uri) {
     }
 
     /** The database's name, unique in this cluster (the test class's name and a random suffix). */
@@ -84,7 +109,8 @@ public final class PostgresTestDatabase implements BeforeAllCallback, AfterAllCa
 
     private static String uniqueName(Class<?> testClass) {
         String base = testClass.getSimpleName().replaceAll("[^A-Za-z0-9]", "").toLowerCase(Locale.ROOT);
-        base = base.substring(0, Math.min(base.length(), 40));
+        // PostgreSQL names are at most 63 bytes; fresh() appends _N to this one.
+        base = base.substring(0, Math.min(base.length(), 36));
         return "t_" + base + "_" + Long.toString(RANDOM.nextLong() & Long.MAX_VALUE, 36);
     }
 }

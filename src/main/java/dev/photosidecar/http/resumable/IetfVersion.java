@@ -18,6 +18,8 @@ enum IetfVersion {
     V8(8);
 
     static final String HEADER = "Upload-Draft-Interop-Version";
+    /** How the ledger names an IETF upload's protocol: {@code ietf-} and the interop version. */
+    private static final String PROTOCOL_PREFIX = "ietf-";
 
     private final int number;
 
@@ -30,13 +32,13 @@ enum IetfVersion {
     }
 
     /**
-     * The name stored with the upload. The ledger's CHECK (migration V4) knows only {@code ietf-3} and
-     * {@code ietf-6}, so the stored name is the version's header family: every request names its own version
-     * anyway, and the family is only the fallback for a request that does not.
+     * The name stored with the upload: {@code ietf-} and the version, the fallback for a later request that does
+     * not name its own (every request normally does).
      */
     String protocol() {
-        return this == V3 ? "ietf-3" : "ietf-6";
+        return PROTOCOL_PREFIX + wire();
     }
+
 
     /** The version a request names, if this server speaks it. */
     static Optional<IetfVersion> of(String header) {
@@ -51,12 +53,13 @@ enum IetfVersion {
         return Optional.empty();
     }
 
+    /**
+     * The version a stored upload was created with. Uploads stored before the ledger's V5 migration say
+     * {@code ietf-6} for every version from 4 to 8; they read as version 6, as they always did.
+     */
     static Optional<IetfVersion> ofProtocol(String protocol) {
-        return switch (protocol) {
-            case "ietf-3" -> Optional.of(V3);
-            case "ietf-6" -> Optional.of(V6);
-            default -> Optional.empty();
-        };
+        return protocol != null && protocol.startsWith(PROTOCOL_PREFIX)
+                ? of(protocol.substring(PROTOCOL_PREFIX.length())) : Optional.empty();
     }
 
     boolean atLeast(IetfVersion other) {

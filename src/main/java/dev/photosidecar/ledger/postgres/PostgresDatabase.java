@@ -10,7 +10,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * Opens the ledger on PostgreSQL: a pool of connections to the database {@link PostgresUrl} names, migrated to
- * the newest schema ({@code db/postgresql}, the same in meaning as SQLite's {@code db/migration}).
+ * the newest schema ({@code db/postgresql}, the same in meaning as SQLite's {@code db/sqlite}).
  *
  * <p>Several sidecars may open the same database at once: Flyway holds a PostgreSQL advisory lock while it
  * migrates, so one of them migrates and the others find the schema current.

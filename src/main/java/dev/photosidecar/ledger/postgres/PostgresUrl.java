@@ -138,6 +138,26 @@ public final class PostgresUrl {
     /** The URL after its scheme, cut into userinfo, hosts, path and query. */
     private record Parts(String user, String password, String hosts, String path, String query) {
         static Parts split(String rest, boolean userInfoAllowed) {
+            // The user and password come off first: a password with an unescaped '/', '?' or '@' in it must
+            // neither be cut there nor end up in a message as a "host" or "port".
+            String user = null;
+            String password = null;
+            int at = userInfoEnd(rest);
+            if (at >= 0) {
+                if (!userInfoAllowed) {
+                    throw problem("jdbc:postgresql: URLs cannot carry a user before the host ('…@"
+                            + abbreviate(rest.substring(at + 1).split("[/?]", 2)[0]) + "'): use SIDECAR_DATABASE_USER and "
+                            + "SIDECAR_DATABASE_PASSWORD, or ?user=…&password=…");
+                }
+                String userInfo = rest.substring(0, at);
+                rest = rest.substring(at + 1);
+                int colon = userInfo.indexOf(':');
+                user = decode(colon >= 0 ? userInfo.substring(0, colon) : userInfo, "the user");
+                password = colon >= 0 ? decode(userInfo.substring(colon + 1), "the password") : null;
+                if (user.isEmpty()) {
+                    user = null;
+                }
+            }
             String query = "";
             int q = rest.indexOf('?');
             if (q >= 0) {
@@ -147,25 +167,24 @@ public final class PostgresUrl {
             int slash = rest.indexOf('/');
             String authority = slash >= 0 ? rest.substring(0, slash) : rest;
             String path = slash >= 0 ? rest.substring(slash + 1) : "";
-            String user = null;
-            String password = null;
-            int at = authority.lastIndexOf('@');
-            if (at >= 0) {
-                if (!userInfoAllowed) {
-                    throw problem("jdbc:postgresql: URLs cannot carry a user before the host ('…@"
-                            + abbreviate(authority.substring(at + 1)) + "'): use SIDECAR_DATABASE_USER and "
-                            + "SIDECAR_DATABASE_PASSWORD, or ?user=…&password=…");
-                }
-                String userInfo = authority.substring(0, at);
-                authority = authority.substring(at + 1);
-                int colon = userInfo.indexOf(':');
-                user = decode(colon >= 0 ? userInfo.substring(0, colon) : userInfo, "the user");
-                password = colon >= 0 ? decode(userInfo.substring(colon + 1), "the password") : null;
-                if (user.isEmpty()) {
-                    user = null;
-                }
-            }
             return new Parts(user, password, authority, path, query);
+        }
+
+        /**
+         * Where the user and password end (their '@'), or -1. A valid URL names a database after its hosts, so
+         * the userinfo's '@' is the last one before the first '/' that follows an '@'; an '@' that only comes
+         * after the first '/' is part of the database name or a parameter.
+         */
+        private static int userInfoEnd(String rest) {
+            int firstAt = rest.indexOf('@');
+            if (firstAt < 0) {
+                return -1;
+            }
+            int slashAfter = rest.indexOf('/', firstAt);
+            if (slashAfter >= 0) {
+                return rest.lastIndexOf('@', slashAfter);
+            }
+            return rest.indexOf('/') < 0 ? rest.lastIndexOf('@') : -1;
         }
     }
 

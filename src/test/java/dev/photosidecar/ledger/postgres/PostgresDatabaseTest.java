@@ -3,7 +3,6 @@ package dev.photosidecar.ledger.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.photosidecar.support.PostgresServer;
 import dev.photosidecar.support.PostgresTest;
 import dev.photosidecar.support.PostgresTestDatabase;
 import java.util.ArrayList;
@@ -45,9 +44,7 @@ class PostgresDatabaseTest {
 
     @Test
     void severalReplicasOpeningAnEmptyDatabaseAtOnceMigrateItOnce() throws Exception {
-        PostgresServer server = db.server();
-        String name = db.name() + "_replicas";
-        server.createDatabase(name);
+        PostgresTestDatabase.Fresh empty = db.fresh();
         int replicas = 3;
         ExecutorService pool = Executors.newFixedThreadPool(replicas);
         List<PostgresDatabase.Pooled> opened = new ArrayList<>();
@@ -57,7 +54,7 @@ class PostgresDatabaseTest {
             for (int i = 0; i < replicas; i++) {
                 results.add(pool.submit(() -> {
                     go.await();
-                    return PostgresDatabase.open(server.jdbcUrl(name), server.user(), server.password(), 1);
+                    return PostgresDatabase.open(empty.jdbcUrl(), db.user(), db.password(), 1);
                 }));
             }
             go.countDown();
@@ -68,7 +65,6 @@ class PostgresDatabaseTest {
         } finally {
             opened.forEach(PostgresDatabase.Pooled::close);
             pool.shutdownNow();
-            server.dropDatabase(name);
         }
     }
 

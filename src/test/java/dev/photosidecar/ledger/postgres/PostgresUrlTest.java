@@ -84,6 +84,25 @@ class PostgresUrlTest {
     }
 
     @Test
+    void aPasswordWithUnescapedSlashQuestionMarkOrAtSignIsStillThePassword() {
+        for (String password : List.of("pa/ss", "pa?ss", "p@ss", "a/b?c@d")) {
+            PostgresUrl url = PostgresUrl.parse("postgresql://u:" + password + "@h:5433/d?sslmode=require", null, null);
+            assertThat(url.password()).as(password).contains(password);
+            assertThat(url.hosts()).containsExactly("h:5433");
+            assertThat(url.database()).isEqualTo("d");
+            assertThat(url.parameters()).containsEntry("sslmode", "require");
+        }
+    }
+
+    @Test
+    void anAtSignAfterTheHostsBelongsToTheParameters() {
+        PostgresUrl url = PostgresUrl.parse("postgresql://h/d?application_name=me@there", "u", null);
+        assertThat(url.user()).isEqualTo("u");
+        assertThat(url.hosts()).containsExactly("h:5432");
+        assertThat(url.parameters()).containsEntry("ApplicationName", "me@there");
+    }
+
+    @Test
     void libpqParameterNamesBecomeTheDriversAndAnExplicitApplicationNameIsKept() {
         PostgresUrl url = PostgresUrl.parse("postgresql://u@h/d?connect_timeout=5&application_name=sidecar-2", null, null);
         assertThat(url.parameters()).isEqualTo(Map.of("connectTimeout", "5", "ApplicationName", "sidecar-2"));
@@ -138,11 +157,12 @@ class PostgresUrlTest {
     @Test
     void messagesNeverCarryThePassword() {
         for (String url : List.of("postgresql://u:topsecret@h:x/d", "postgresql://u:topsecret@h/d?nope=1",
+                "postgresql://u:top/secret@h:x/d", "postgresql://u:top?secret@h", "postgresql://u:top/secret@h",
                 "jdbc:postgresql://u:topsecret@h/d", "postgresql://u:top%zzsecret@h/d",
-                "jdbc:postgresql://h/d?password=top%zzsecret")) {
+                "jdbc:postgresql://h/d?password=top%zzsecret", "jdbc:postgresql://u:topsecret@h/d?password=topsecret")) {
             assertThatThrownBy(() -> PostgresUrl.parse(url, null, null))
                     .isInstanceOf(ConfigException.class)
-                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("topsecret").doesNotContain("top%zzsecret"));
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret").doesNotContain("top"));
         }
     }
 }

@@ -78,4 +78,41 @@ class ResumableMigrationTest {
         Integer seq = now.withHandle(h -> h.createQuery("SELECT seq FROM jobs WHERE id = 'job3'").mapTo(Integer.class).one());
         assertThat(seq).as("arrival order continues after the copied rows").isEqualTo(3);
     }
+
+    @Test
+    void aV4LedgerKeepsItsUnfinishedUploadsThroughV5AndThenRecordsEveryInteropVersion() {
+        Path file = dir.resolve("ledger.db");
+        Flyway.configure().dataSource(dataSource(file)).locations(Database.MIGRATIONS).target("4").load().migrate();
+        Jdbi old = Jdbi.create(dataSource(file));
+        old.useHandle(h -> {
+            h.execute("INSERT INTO users (id, created_at) VALUES ('alice', 1)");
+            h.execute("INSERT INTO devices (id, user_id, name, token_hash, created_at) VALUES ('dev1', 'alice', 'phone', 'h', 1)");
+            h.execute("INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, content_type, size,"
+                    + " sha256, created_at, received_at) VALUES ('up1', 'dev1', 'alice', 'k1', 'receiving', 'a.mov', 'video',"
+                    + " 'video/quicktime', 0, NULL, 1, 1)");
+            h.execute("INSERT INTO resumable_uploads (id, protocol, device_id, user_id, upload_key, job_id, filename, resource_type,"
+                    + " content_type, upload_length, started_at, expires_at) VALUES ('up1', 'ietf-6', 'dev1', 'alice', 'k1', 'up1',"
+                    + " 'a.mov', 'video', 'video/quicktime', 10, 1, 99)");
+            assertThatThrownBy(() -> h.execute("UPDATE resumable_uploads SET protocol = 'ietf-5'")).hasMessageContaining("CHECK");
+        });
+
+        Database.open(file);
+        Jdbi now = Jdbi.create(dataSource(file));
+        Map<String, Object> kept = now.withHandle(h -> h.createQuery("SELECT * FROM resumable_uploads").mapToMap().one());
+        assertThat(kept).containsEntry("id", "up1").containsEntry("protocol", "ietf-6").containsEntry("job_id", "up1")
+                .containsEntry("upload_length", 10).containsEntry("expires_at", 99);
+        for (String protocol : List.of("ietf-3", "ietf-4", "ietf-5", "ietf-7", "ietf-8", "tus", "ietf-6")) {
+            now.useHandle(h -> h.execute("UPDATE resumable_uploads SET protocol = ?", protocol));
+        }
+        assertThatThrownBy(() -> now.useHandle(h -> h.execute("UPDATE resumable_uploads SET protocol = 'ietf-9'")))
+                .hasMessageContaining("CHECK");
+        assertThatThrownBy(() -> now.useHandle(h -> h.execute("UPDATE resumable_uploads SET job_id = 'other'")))
+                .as("its other CHECKs and keys remain").hasMessageContaining("constraint");
+        List<String> indexes = now.withHandle(h -> h.createQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'resumable_uploads' AND sql IS NOT NULL"
+                        + " ORDER BY name").mapTo(String.class).list());
+        assertThat(indexes).containsExactly("resumable_by_expiry", "resumable_by_key");
+        List<Map<String, Object>> dangling = now.withHandle(h -> h.createQuery("PRAGMA foreign_key_check").mapToMap().list());
+        assertThat(dangling).isEmpty();
+    }
 }
