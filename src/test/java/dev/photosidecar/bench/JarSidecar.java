@@ -136,16 +136,34 @@ final class JarSidecar implements AutoCloseable {
      * JVM of its own: call it when the figure is wanted, at rest, not in the middle of a timed run.
      */
     long heapUsedBytes() throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(process.pid()), "GC.heap_info")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor();
+        String out = jcmd("GC.heap_info");
         Matcher m = HEAP_USED.matcher(out);
         if (!m.find()) {
             throw new IllegalStateException("jcmd GC.heap_info said no heap size: " + out);
         }
         return Long.parseLong(m.group(1)) << 10;
+    }
+
+    /** Starts a flight recording in the running JVM (for a window that excludes start-up and warm-up). */
+    void startRecording(Path file, Path settings) throws IOException, InterruptedException {
+        jcmd("JFR.start", "name=bench", "settings=" + settings, "filename=" + file);
+    }
+
+    /** Stops the recording {@link #startRecording} began; the JVM writes it to its file. */
+    void stopRecording() throws IOException, InterruptedException {
+        jcmd("JFR.stop", "name=bench");
+    }
+
+    private String jcmd(String... command) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+        args.addAll(List.of(command));
+        Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + out);
+        }
+        return out;
     }
 
     /** How far the GC log has come: pass it to {@link #peakHeapBytesSince} to look only at what follows. */
