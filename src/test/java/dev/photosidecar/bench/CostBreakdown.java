@@ -24,12 +24,15 @@ final class CostBreakdown {
 
     static {
         // First match wins: a token check that reads the ledger is the token check's cost, an fsync in the spool
-        // is an fsync, not the spool's copy.
+        // is an fsync, not the spool's copy, and whatever the delivery threads do is delivery.
         CATEGORIES.put("class loading and linking", Pattern.compile("ClassLoader\\.(loadClass|defineClass)|jdk\\.internal\\.loader\\.|Class\\.forName"));
         CATEGORIES.put("fsync (spool file and folder)", Pattern.compile("FileDispatcherImpl\\.force|FileChannelImpl\\.force|Durable\\.fsync"));
-        CATEGORIES.put("token check", Pattern.compile("BearerAuth|CredentialStore|Credentials\\.|DeviceRegistry|AppApiAuth|(?i:token)"));
-        CATEGORIES.put("delivery (WebDAV requests, verification)", Pattern.compile("dev\\.photosidecar\\.delivery|com\\.github\\.sardine|org\\.apache\\.http"));
-        CATEGORIES.put("ledger reads", Pattern.compile("dev\\.photosidecar\\.ledger\\.\\S*\\.(find|get|list|count|load|select|lookup|exists|page|stats)\\w*\\("));
+        CATEGORIES.put("delivery (dispatch and claims, WebDAV requests, verification)", Pattern.compile(
+                "dev\\.photosidecar\\.delivery\\.(Dispatcher|DeliveryWorkers|DeliveryAttempt|LeaseKeeper|OutcomeRecorder|UserPauses|target)"
+                        + "|com\\.github\\.sardine|org\\.apache\\.http"));
+        CATEGORIES.put("token check", Pattern.compile("dev\\.photosidecar\\.\\S*(BearerAuth|CredentialStore|DeviceRegistry|AppApiAuth|AdminAuth)"));
+        CATEGORIES.put("ledger reads", Pattern.compile(
+                "dev\\.photosidecar\\.ledger\\.\\S*\\.(lambda\\$)?(find|get|list|count|load|select|lookup|exists|page|stats)\\w*"));
         CATEGORIES.put("ledger writes (insert, transitions, commits)", Pattern.compile("dev\\.photosidecar\\.ledger|org\\.sqlite|org\\.jdbi|com\\.zaxxer\\.hikari|org\\.postgresql"));
         CATEGORIES.put("SHA-256 of the body", Pattern.compile("sun\\.security\\.provider\\.|MessageDigest|Sha256|DigestBase"));
         CATEGORIES.put("JSON", Pattern.compile("com\\.fasterxml\\.jackson|JsonBodies|JobView"));
@@ -59,7 +62,7 @@ final class CostBreakdown {
     }
 
     /** The markdown table for one recording: per category its share of CPU samples and its CPU ms per upload. */
-    static String table(Path recording, double cpuSeconds, int uploads) throws IOException, InterruptedException {
+    static String table(Path recording, double cpuSeconds, int uploads, String threadCpu) throws IOException, InterruptedException {
         List<List<String>> stacks = JfrSummary.stacks(recording, "jdk.ExecutionSample");
         Map<String, Integer> counts = new LinkedHashMap<>();
         CATEGORIES.keySet().forEach(c -> counts.put(c, 0));
@@ -75,14 +78,16 @@ final class CostBreakdown {
         sb.append("| category | share of Java samples | ≈ CPU ms per upload |\n| --- | --- | --- |\n");
         counts.forEach((category, n) -> sb.append(String.format(Locale.ROOT, "| %s | %.1f %% | %.2f |%n", category,
                 100.0 * n / Math.max(1, stacks.size()), msPerUpload * n / Math.max(1, stacks.size()))));
-        sb.append('\n').append(fsyncs(recording, uploads)).append('\n');
+        sb.append('\n').append(threadCpu).append('\n').append(fsyncs(recording, uploads)).append('\n');
         return sb.toString();
     }
 
     static String category(List<String> stack) {
         for (Map.Entry<String, Pattern> c : CATEGORIES.entrySet()) {
             for (String frame : stack) {
-                if (c.getValue().matcher(frame).find()) {
+                // the method only: a lambda's parameter list names types (BearerAuth, Handle) it does not run
+                int args = frame.indexOf('(');
+                if (c.getValue().matcher(args < 0 ? frame : frame.substring(0, args)).find()) {
                     return c.getKey();
                 }
             }

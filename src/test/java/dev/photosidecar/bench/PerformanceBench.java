@@ -259,12 +259,14 @@ class PerformanceBench {
             Path recording = out.resolve("s1-profile.jfr");
             sc.sidecar().startRecording(recording, CostBreakdown.settings(out));
             double cpu0 = sc.sidecar().cpuSeconds();
+            ThreadCpu threads0 = ThreadCpu.snapshot(sc.sidecar().pid());
             upload(sc, batch, "p0", INTAKE_CLIENTS);
             upload(sc, batch, "p1", INTAKE_CLIENTS);
             double cpu = sc.sidecar().cpuSeconds() - cpu0;
+            String threads = ThreadCpu.snapshot(sc.sidecar().pid()).tableSince(threads0, 2 * batch.size());
             sc.sidecar().stopRecording();
             profile.append("### Scenario 1: warm intake (after ").append(WARM_UPLOADS).append(" uploads), deliveries held\n\n")
-                    .append(CostBreakdown.table(recording, cpu, 2 * batch.size()))
+                    .append(CostBreakdown.table(recording, cpu, 2 * batch.size(), threads))
                     .append(JfrSummary.summarise(recording, 15)).append('\n');
         }
     }
@@ -310,15 +312,17 @@ class PerformanceBench {
                 sc.sidecar().startRecording(recording, CostBreakdown.settings(out));
             }
             double cpu0 = sc.sidecar().cpuSeconds();
+            ThreadCpu threads0 = ThreadCpu.snapshot(sc.sidecar().pid());
             long t0 = System.nanoTime();
             Curl.put(uploads(sc, files, "run"), auth(sc), E2E_PARALLEL, sc.dir());
             awaitAllDelivered(sc);
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (profiled) {
                 double cpu = sc.sidecar().cpuSeconds() - cpu0;
+                String threads = ThreadCpu.snapshot(sc.sidecar().pid()).tableSince(threads0, files.size());
                 sc.sidecar().stopRecording();
                 profile.append("### Scenario 2: end to end, ").append(files.size()).append(" files, intake and delivery\n\n")
-                        .append(CostBreakdown.table(recording, cpu, files.size()))
+                        .append(CostBreakdown.table(recording, cpu, files.size(), threads))
                         .append(JfrSummary.summarise(recording, 15)).append('\n');
             }
             int succeeded = countJobs(sc, "succeeded");
