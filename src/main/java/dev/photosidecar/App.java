@@ -1,81 +1,50 @@
 package dev.photosidecar;
 
-import dev.photosidecar.http.HttpApi;
-import dev.photosidecar.http.AppApiAuth;
-import dev.photosidecar.http.admin.AdminRoutes;
-import dev.photosidecar.http.SidecarMetrics;
+import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.ExAppLink;
-import dev.photosidecar.config.TargetKind;
-import dev.photosidecar.delivery.target.webdav.AppApiStatus;
-import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.config.SecretFiles;
-import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
-import dev.photosidecar.delivery.target.webdav.WebDavTarget;
-import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.DeliveryWorkers;
-import dev.photosidecar.delivery.LocalFolderTarget;
-import dev.photosidecar.ledger.DeviceRegistry;
-import dev.photosidecar.ledger.Ids;
-import dev.photosidecar.ledger.JobLedger;
-import dev.photosidecar.ledger.RetryPolicy;
+import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.resumable.ResumableExpiry;
 import dev.photosidecar.http.resumable.ResumableUploads;
-import dev.photosidecar.ledger.ResumableLedger;
-import dev.photosidecar.spool.PartialStore;
-import dev.photosidecar.spool.Spool;
-import dev.photosidecar.spool.SpoolSweep;
-import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.ledger.DataGap;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.sqlite.SqliteLedger;
+import dev.photosidecar.ledger.LedgerGap;
 import dev.photosidecar.ledger.SecretKeyGap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
+import dev.photosidecar.spool.Spool;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running sidecar: wires the ledger, the spool, the delivery workers and the HTTP API together,
- * recovers what a previous run left behind, and takes it all down gracefully.
+ * A running sidecar: takes the data folder's lock, refuses a start that would lose data, has {@link Wiring} build
+ * the parts, runs {@link StartupRecovery}, starts the parts, and takes it all down gracefully.
  */
 public final class App implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(App.class);
 
     private final SidecarConfig config;
     private final DataDirLock lock;
-    private final JobLedger ledger;
-    private final DeviceRegistry devices;
-    private final DeliveryWorkers workers;
-    private final HttpApi api;
-    private final DeliveryTarget target;
-    private final ResumableUploads resumable;
-    private final ResumableExpiry resumableExpiry;
     private final Ledger store;
+    private final Wiring parts;
+    private final ResumableExpiry resumableExpiry;
     private boolean closed;
 
-    private App(SidecarConfig config, DataDirLock lock, JobLedger ledger, DeviceRegistry devices,
-                DeliveryWorkers workers, HttpApi api, DeliveryTarget target, ResumableUploads resumable,
-                ResumableExpiry resumableExpiry, Ledger store) {
-        this.store = store;
-        this.resumable = resumable;
-        this.resumableExpiry = resumableExpiry;
-        this.target = target;
+    private App(SidecarConfig config, DataDirLock lock, Ledger store, Wiring parts, ResumableExpiry resumableExpiry) {
         this.config = config;
         this.lock = lock;
-        this.ledger = ledger;
-        this.devices = devices;
-        this.workers = workers;
-        this.api = api;
+        this.store = store;
+        this.parts = parts;
+        this.resumableExpiry = resumableExpiry;
     }
 
     /**
@@ -103,58 +72,14 @@ public final class App implements AutoCloseable {
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             store = SqliteLedger.openPooled(config.ledgerFile(), clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
-            JobLedger ledger = store.jobs();
-            DeviceRegistry devices = store.devices();
-            String owner = "sidecar-" + Ids.jobId().substring(0, 12);
+            Wiring parts = new Wiring(config, store, clock);
+            parts.recovery.run();
+            parts.api.start();
+            ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
+            parts.workers.start();
 
-            int revived = ledger.returnLeasesAtStartUp(owner);
-            if (revived > 0) {
-                log.info("Recovered {} job(s) that were being delivered when the last run stopped", revived);
-            }
-            Spool spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(),
-                    config.maxUploadBytes(), clock);
-            ResumableLedger resumableLedger = store.resumable();
-            recoverSpool(spool, ledger, resumableLedger);
-            PartialStore partials = new PartialStore(spool);
-
-            CredentialStore credentials = store.credentials(SecretBox.load(config.secretKey(), config.dataDir()));
-            // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
-            ExAppLink exApp = config.target() == TargetKind.NEXTCLOUD
-                    ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
-            DeliveryTarget target = switch (config.target()) {
-                case LOCAL -> new LocalFolderTarget(config.libraryDir());
-                case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
-                        store.chunks(), config.workers(), clock, exApp::identity);
-            };
-            RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
-            DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(),
-                    config.timeZone(), retry, clock, config.workers(), config.leaseDuration(), owner, credentials::version);
-            HttpApi.Enrollment enrollment = new HttpApi.Enrollment(
-                    config.webdav().map(NextcloudAccounts::new),
-                    () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
-            workers.onlyWhile(exApp::enabled);
-            Optional<HttpApi.ExAppMode> exAppMode = config.target() != TargetKind.NEXTCLOUD ? Optional.empty()
-                    : Optional.of(new HttpApi.ExAppMode(exApp, () -> exApp.identity().ifPresent(id ->
-                            new AppApiStatus(config.webdav().orElseThrow().baseUrl(), id).reportProgress(100)),
-                    config.publicUrl().orElse(config.displayUrl(config.port())), workers::wake));
-            SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
-            workers.reportTo(metrics);
-            AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker,
-                    config.adminToken(), clock, workers::wake,
-                    new AppApiAuth(exApp::identity)::proxiedUser);
-            ResumableUploads resumable = new ResumableUploads(ledger, resumableLedger, spool, partials, clock,
-                    config.resumableExpiry(), workers::wake, metrics, config.resumable(), devices,
-                    config.serverLimits().maxUnfinishedPerDevice());
-            resumable.recover();
-            HttpApi api = new HttpApi(devices, ledger, spool, target, workers::health, config.maxConcurrentUploads(), workers::wake,
-                    enrollment,
-                    exAppMode, metrics, admin, resumable, config.serverLimits(), clock)
-                    .start(config.bind(), config.port(), config.tls());
-            ResumableExpiry expiry = new ResumableExpiry(resumable);
-            workers.start();
-
-            App app = new App(config, lock, ledger, devices, workers, api, target, resumable, expiry, store);
-            app.announce(target, spool, exApp);
+            App app = new App(config, lock, store, parts, expiry);
+            app.announce(parts.target, parts.spool, parts.exApp);
             return app;
         } catch (RuntimeException e) {
             if (store != null) {
@@ -191,33 +116,6 @@ public final class App implements AutoCloseable {
         }
     }
 
-    private static void recoverSpool(Spool spool, JobLedger ledger, ResumableLedger resumable) {
-        Set<String> unfinished = new HashSet<>();
-        resumable.all().forEach(u -> unfinished.add(u.id()));
-        // An unfinished upload's finished file may sit in ready/ (a crash while finishing): it goes back, not away.
-        Set<String> needed = new HashSet<>(ledger.idsHoldingSpoolCopies());
-        needed.addAll(unfinished);
-        SpoolSweep sweep;
-        try {
-            sweep = spool.sweep(needed, unfinished, ledger::existingIds);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the spool: " + e.getMessage(), e);
-        }
-        if (sweep.unansweredRemoved() + sweep.endedRemoved() > 0) {
-            log.info("Spool recovery: removed {} partial upload(s) and {} file(s) no job needs (their jobs have ended)",
-                    sweep.unansweredRemoved(), sweep.endedRemoved());
-        }
-        sweep.quarantined().ifPresent(moved -> log.warn("Spool recovery: {} file(s) ({}) that no job or upload in the ledger"
-                        + " knows were moved to {}, not deleted: they may be photos whose jobs a lost or older ledger does"
-                        + " not have. Look through them, then delete the folder (docs/operations.md, \"Quarantine\")",
-                moved.files(), Units.formatBytes(moved.bytes()), moved.folder()));
-        int lost = ledger.failLostSpoolCopies(sweep.missing(),
-                "the spool copy of this upload is missing (found at start-up); upload it again");
-        if (lost > 0) {
-            log.error("{} job(s) lost their spool copy and were marked failed: {}", lost, sweep.missing());
-        }
-    }
-
     private void announce(DeliveryTarget target, Spool spool, ExAppLink exApp) {
         exApp.identity().ifPresent(id -> log.info("Running as the Nextcloud ExApp {} {} ({}); deliveries act for each user through AppAPI",
                 id.appId(), id.version(), exApp.enabled() ? "enabled" : "disabled until Nextcloud enables it"));
@@ -227,36 +125,36 @@ public final class App implements AutoCloseable {
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
                 Units.formatBytes(config.maxUploadBytes()));
         log.info("Target: {} ({}), path template {}", target.name(), target.health().detail(), config.pathTemplate());
-        if (devices.countActive() == 0) {
+        if (parts.devices.countActive() == 0) {
             log.warn("No device is enrolled yet. Add one with: photo-sidecar device add --user USER --name NAME");
         }
     }
 
     public int port() {
-        return api.port();
+        return parts.api.port();
     }
 
     public JobLedger ledger() {
-        return ledger;
+        return parts.ledger;
     }
 
     /** The HTTP API (tests compare its routes with the documentation). */
     public HttpApi api() {
-        return api;
+        return parts.api;
     }
 
     /** The delivery workers (tests look at the host breaker through it). */
     public DeliveryWorkers workers() {
-        return workers;
+        return parts.workers;
     }
 
     /** Resumable uploads (tests run their expiry after moving the clock). */
     public ResumableUploads resumable() {
-        return resumable;
+        return parts.resumable;
     }
 
     public DeviceRegistry devices() {
-        return devices;
+        return parts.devices;
     }
 
     /**
@@ -271,15 +169,16 @@ public final class App implements AutoCloseable {
         closed = true;
         log.info("Stopping: refusing new uploads, giving running ones up to {}s", config.shutdownGrace().toSeconds());
         try {
-            if (!api.drainUploads(config.shutdownGrace())) {
+            if (!parts.api.drainUploads(config.shutdownGrace())) {
                 log.warn("Some uploads were still running after the grace period; they are cut off and leave nothing behind");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        workers.close();
+        parts.workers.close();
         resumableExpiry.close();
-        api.stop();
+        parts.api.stop();
+        DeliveryTarget target = parts.target;
         if (target instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -2,6 +2,7 @@ package dev.photosidecar.delivery;
 
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.spool.Spool;
@@ -90,16 +91,16 @@ final class DeliveryAttempt {
             failed(job, f);
         } catch (IllegalArgumentException e) {
             // The path template cannot render this job (a name it refuses): trying again renders the same.
-            failed(job, new DeliveryFailure(FailureKind.PERMANENT, e.getMessage()));
+            failed(job, new DeliveryFailure(FailureKind.PERMANENT, FailureCode.PATH_INVALID, e.getMessage()));
         } catch (RuntimeException e) {
-            failed(job, new DeliveryFailure(FailureKind.RETRYABLE, "unexpected error: " + e, e));
+            failed(job, new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.UNEXPECTED_ERROR, "unexpected error: " + e, e));
         }
     }
 
     /** Records a failed attempt: reported, judged by the policy, applied. */
     void failed(Job job, DeliveryFailure failure) {
         Instant now = clock.instant();
-        events.get().attemptFailed(job, failure.kind(), failure.getMessage());
+        events.get().attemptFailed(job, failure);
         Outcome outcome = policy.afterFailure(failure, job.attempts(), now, random.getAsDouble(), stopping.getAsBoolean());
         recorder.apply(job, outcome, now, failure.getCause());
     }

@@ -12,7 +12,7 @@ public interface DeliveryEvents {
     default void delivered(Job job, Delivered delivered, Duration latency) {
     }
 
-    /** An attempt did not land the file; {@code reason} starts with its stable code (HOST_ERROR, …). */
-    default void attemptFailed(Job job, FailureKind kind, String reason) {
+    /** An attempt did not land the file: {@link DeliveryFailure#code()} says why, {@link DeliveryFailure#kind()} what next. */
+    default void attemptFailed(Job job, DeliveryFailure failure) {
     }
 }

@@ -1,11 +1,12 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.LastError;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -61,8 +62,8 @@ final class LeaseKeeper {
     void keep() {
         try {
             for (String id : List.copyOf(stranded)) {
-                ledger.handBack(Optional.of(id), owner, clock.instant(), Optional.of("INTERNAL_ERROR: its delivery stopped"
-                        + " before its outcome was recorded"));
+                ledger.handBack(id, owner, clock.instant(), LastError.of(FailureCode.INTERNAL_ERROR,
+                        "INTERNAL_ERROR: its delivery stopped before its outcome was recorded"));
                 stranded.remove(id);
                 signal.wake();
             }

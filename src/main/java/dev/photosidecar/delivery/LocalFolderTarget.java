@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.spool.Durable;
 import dev.photosidecar.spool.Sha256;
@@ -59,7 +60,8 @@ public final class LocalFolderTarget implements DeliveryTarget {
         }
         destination = destination.normalize();
         if (!destination.startsWith(userRoot) || destination.equals(userRoot)) {
-            throw new DeliveryFailure(FailureKind.PERMANENT, "the path template leads outside the user's folder");
+            throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.PATH_OUTSIDE_ROOT,
+                    "the path template leads outside the user's folder");
         }
         Path folder = destination.getParent();
         Path temp = folder.resolve(FileNames.temporaryName(job.id()));
@@ -73,13 +75,17 @@ public final class LocalFolderTarget implements DeliveryTarget {
             return new Delivered(remote, Optional.empty(), landed.alreadyThere());
         } catch (NoSuchFileException e) {
             if (e.getFile() != null && e.getFile().equals(request.spoolFile().toString())) {
-                throw new DeliveryFailure(FailureKind.PERMANENT, "the spool copy of this upload is missing", e);
+                throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.SPOOL_COPY_MISSING,
+                        "the spool copy of this upload is missing", e);
             }
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "cannot write " + e.getFile() + ": it vanished", e);
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.WRITE_FAILED,
+                    "cannot write " + e.getFile() + ": it vanished", e);
         } catch (AccessDeniedException e) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "permission denied writing " + e.getFile(), e);
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.PERMISSION_DENIED,
+                    "permission denied writing " + e.getFile(), e);
         } catch (IOException e) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "cannot write to the library: " + e.getMessage(), e);
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.WRITE_FAILED,
+                    "cannot write to the library: " + e.getMessage(), e);
         } finally {
             try {
                 Files.deleteIfExists(temp);
@@ -135,7 +141,8 @@ public final class LocalFolderTarget implements DeliveryTarget {
         }
         String sha = Sha256.hex(md.digest());
         if (copied != job.size() || !sha.equals(job.sha256())) {
-            throw new DeliveryFailure(FailureKind.PERMANENT, "the spool copy is damaged: it has " + copied
+            throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.SPOOL_COPY_DAMAGED,
+                    "the spool copy is damaged: it has " + copied
                     + " bytes with SHA-256 " + sha + ", the upload had " + job.size() + " bytes with " + job.sha256());
         }
     }
@@ -145,7 +152,8 @@ public final class LocalFolderTarget implements DeliveryTarget {
         for (int n = firstCopy; n < MAX_COPIES; n++) {
             Path candidate = destination.resolveSibling(FileNames.numbered(name, n));
             if (FileNames.utf8Length(candidate.getFileName().toString()) > FileNames.MAX_SEGMENT_BYTES) {
-                throw new DeliveryFailure(FailureKind.PERMANENT, "the file name " + candidate.getFileName() + " is too long");
+                throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.NAME_TOO_LONG,
+                        "the file name " + candidate.getFileName() + " is too long");
             }
             try {
                 linkNoReplace(temp, candidate);
@@ -156,7 +164,8 @@ public final class LocalFolderTarget implements DeliveryTarget {
                 }
             }
         }
-        throw new DeliveryFailure(FailureKind.PERMANENT, "more than " + MAX_COPIES + " different files are named " + name);
+        throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.TOO_MANY_COPIES,
+                "more than " + MAX_COPIES + " different files are named " + name);
     }
 
     /** Gives {@code temp} the name {@code target} unless the name is taken; atomic where hard links exist. */
@@ -187,7 +196,8 @@ public final class LocalFolderTarget implements DeliveryTarget {
         long size = Files.size(landed);
         String sha = Sha256.ofFile(landed);
         if (size != job.size() || !sha.equals(job.sha256())) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "verification failed for " + landed.getFileName() + ": it has "
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED,
+                    "verification failed for " + landed.getFileName() + ": it has "
                     + size + " bytes with SHA-256 " + sha + ", expected " + job.size() + " bytes with " + job.sha256());
         }
     }

@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.LastError;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -30,7 +31,7 @@ public sealed interface Outcome {
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, {@code error} kept for the device. */
-    record Rescheduled(Instant at, String error) implements Outcome {
+    record Rescheduled(Instant at, LastError error) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return true;
@@ -41,7 +42,7 @@ public sealed interface Outcome {
      * The host is down or overloaded: every delivery pauses (the breaker trips, probing after {@code retryAfter}
      * if the host said), and this job goes back to pending at {@code at}.
      */
-    record HostPaused(Instant at, String error, Optional<Duration> retryAfter) implements Outcome {
+    record HostPaused(Instant at, LastError error, Optional<Duration> retryAfter) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return false;
@@ -49,7 +50,7 @@ public sealed interface Outcome {
     }
 
     /** The host refuses the job's user: the user's deliveries pause, and this job is due again at {@code until}. */
-    record UserPaused(Instant until, String error) implements Outcome {
+    record UserPaused(Instant until, LastError error) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return false;
@@ -57,7 +58,7 @@ public sealed interface Outcome {
     }
 
     /** The job fails for good, {@code error} saying why. */
-    record Failed(String error) implements Outcome {
+    record Failed(LastError error) implements Outcome {
         @Override
         public boolean spendsAttempt() {
             return true;

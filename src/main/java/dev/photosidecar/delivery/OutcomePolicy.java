@@ -1,6 +1,8 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.LastError;
 import dev.photosidecar.ledger.RetryPolicy;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,8 +38,9 @@ public final class OutcomePolicy {
     public Optional<Outcome> beforeAttempt(Job job, Instant now, BooleanSupplier siblingInDelivery) {
         int made = job.attempts() - 1;
         if (!retry.allowsAnotherAttempt(made)) {
-            return Optional.of(new Outcome.Failed("gave up after " + made + " attempts"
-                    + job.lastError().map(e -> "; last error: " + e).orElse("")));
+            // Each of those attempts ended with its process: an internal error, whatever the last recorded one was.
+            return Optional.of(new Outcome.Failed(LastError.of(FailureCode.INTERNAL_ERROR, "gave up after " + made + " attempts"
+                    + job.lastError().map(e -> "; last error: " + e).orElse(""))));
         }
         if (siblingInDelivery.getAsBoolean()) {
             return Optional.of(new Outcome.WaitsForSibling(now.plus(SIBLING_WAIT)));
@@ -57,23 +60,24 @@ public final class OutcomePolicy {
             return new Outcome.HandedBack(now);
         }
         FailureKind kind = failure.kind();
-        String reason = failure.getMessage();
+        LastError error = failure.lastError();
         if (kind == FailureKind.PERMANENT) {
-            return new Outcome.Failed(reason);
+            return new Outcome.Failed(error);
         }
         if (kind.spendsAttempt() && !retry.allowsAnotherAttempt(attempts)) {
-            return new Outcome.Failed(reason + " (gave up after " + attempts + " attempts)");
+            return new Outcome.Failed(new LastError(error.code(),
+                    error.message() + " (gave up after " + attempts + " attempts)"));
         }
         if (kind == FailureKind.HOST_UNAVAILABLE) {
-            return new Outcome.HostPaused(now, reason, failure.retryAfter());
+            return new Outcome.HostPaused(now, error, failure.retryAfter());
         }
         if (kind == FailureKind.USER_BLOCKED) {
-            return new Outcome.UserPaused(now.plus(UserPauses.PAUSE), reason);
+            return new Outcome.UserPaused(now.plus(UserPauses.PAUSE), error);
         }
         Duration backoff = retry.delay(attempts, random);
         // A host may ask for a longer wait than the backoff, never for one longer than the longest backoff.
         Duration wait = failure.retryAfter().filter(r -> r.compareTo(backoff) > 0)
                 .map(r -> r.compareTo(retry.maxDelay()) > 0 ? retry.maxDelay() : r).orElse(backoff);
-        return new Outcome.Rescheduled(now.plus(wait), reason);
+        return new Outcome.Rescheduled(now.plus(wait), error);
     }
 }

@@ -46,15 +46,15 @@ final class OutcomeRecorder {
             }
         } else if (outcome instanceof Outcome.HostPaused p) {
             boolean wasOpen = breaker.isOpen();
-            breaker.trip(now, p.error(), p.retryAfter());
-            ledger.handBack(Optional.of(job.id()), owner, p.at(), Optional.of(p.error()));
+            breaker.trip(now, p.error().message(), p.retryAfter());
+            ledger.handBack(job.id(), owner, p.at(), p.error());
             if (!wasOpen) {
-                log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", targetName, p.error(),
+                log.warn("Pausing deliveries: the {} host is unavailable ({}); next probe at {}", targetName, p.error().message(),
                         breaker.nextProbeAt().orElse(now));
             }
         } else if (outcome instanceof Outcome.UserPaused u) {
-            userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), u.error());
-            ledger.handBack(Optional.of(job.id()), owner, u.until(), Optional.of(u.error()));
+            userPauses.pause(job.userId(), now, credentialVersion.applyAsLong(job.userId()), u.error().message());
+            ledger.handBack(job.id(), owner, u.until(), u.error());
         } else if (outcome instanceof Outcome.Rescheduled r) {
             ledger.reschedule(job.id(), owner, r.at(), r.error());
         } else {

@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
@@ -62,7 +63,8 @@ final class WorkerSlots {
             // class). The attempt counts, like one that killed the process, so a job that keeps doing it ends.
             try {
                 log.error("Delivery of job {} stopped with {}; it is retried later", job.id(), e.toString(), e);
-                attempt.failed(job, new DeliveryFailure(FailureKind.RETRYABLE, "INTERNAL_ERROR: the delivery stopped with " + e, e));
+                attempt.failed(job, new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.INTERNAL_ERROR,
+                        "INTERNAL_ERROR: the delivery stopped with " + e, e));
             } catch (Throwable again) {
                 leases.strand(job, e);
             }

@@ -27,32 +27,34 @@ public final class HttpApi {
 
     private final Javalin app;
     private final UploadGate gate;
+    private final Listening listening;
     private final java.util.List<String> declared = new java.util.ArrayList<>();
-    private String listenBind;
-    private int listenPort;
-    private java.util.Optional<dev.photosidecar.config.TlsFiles> listenTls = java.util.Optional.empty();
 
-    public HttpApi(DeviceRegistry devices, JobLedger ledger, Spool spool, DeliveryTarget target,
-                   java.util.function.Supplier<DeliveryTarget.Health> deliveryHealth,
-                   int maxConcurrentUploads, Runnable newJobSignal, Enrollment enrollment,
+    /**
+     * Builds the server and every controller behind it; nothing listens until {@link #start()}.
+     *
+     * @param exAppMode present with target nextcloud: the AppAPI routes, and uploads only while Nextcloud enables the app
+     */
+    public HttpApi(Storage storage, Delivery delivery, Listening listening, Enrollment enrollment,
                    java.util.Optional<ExAppMode> exAppMode, SidecarMetrics metrics,
-                   dev.photosidecar.http.admin.AdminRoutes admin,
-                   dev.photosidecar.http.resumable.ResumableUploads resumable, ServerLimits limits, java.time.Clock clock) {
-        this.gate = new UploadGate(maxConcurrentUploads);
-        exAppMode.ifPresent(m -> gate.onlyWhile(m.link()::enabled));
+                   dev.photosidecar.http.admin.AdminRoutes admin, java.time.Clock clock) {
+        this.listening = listening;
+        ServerLimits limits = listening.limits();
+        this.gate = new UploadGate(listening.maxConcurrentUploads(),
+                exAppMode.<java.util.function.BooleanSupplier>map(m -> m.link()::enabled).orElse(() -> true));
         java.util.Optional<ExAppController> exApp = exAppMode.map(m -> new ExAppController(new AppApiAuth(m.link()::identity),
-                m.link(), devices, m.reportInitDone(), m.publicUrl(), m.onEnabled()));
+                m.link(), storage.devices(), m.reportInitDone(), m.publicUrl(), m.onEnabled()));
         DeviceLimits deviceLimits = new DeviceLimits(limits, clock);
-        BearerAuth auth = new BearerAuth(devices, deviceLimits);
-        UploadController uploads = new UploadController(gate, auth, ledger, spool, newJobSignal, metrics);
-        uploads.onReceiving(resumable::supersedeByPlainUpload);
+        BearerAuth auth = new BearerAuth(storage.devices(), deviceLimits);
+        dev.photosidecar.http.resumable.ResumableUploads resumable = storage.resumable();
         dev.photosidecar.http.resumable.IetfUploads ietf = new dev.photosidecar.http.resumable.IetfUploads(resumable, gate, auth);
-        uploads.onPartialUploadHeaders(ietf::plainUploadRules);
         dev.photosidecar.http.resumable.TusUploads tus = new dev.photosidecar.http.resumable.TusUploads(resumable, gate, auth);
-        JobController jobs = new JobController(auth, ledger, spool, newJobSignal, target);
-        HealthController health = new HealthController(ledger, spool, target, deliveryHealth, gate);
-        EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(), devices,
-                enrollment.credentials(), enrollment.clock());
+        UploadController uploads = new UploadController(gate, auth, storage.spool(), storage.intake(), metrics,
+                resumable::supersedeByPlainUpload, ietf::plainUploadRules);
+        JobController jobs = new JobController(auth, storage.jobs(), storage.spool(), delivery.wake(), delivery.target());
+        HealthController health = new HealthController(storage.jobs(), storage.spool(), delivery.target(), delivery.health(), gate);
+        EnrollmentController enroll = new EnrollmentController(enrollment.accounts(), enrollment.hostIsNextcloud(),
+                storage.devices(), enrollment.credentials(), enrollment.clock());
         ObjectMapper mapper = new ObjectMapper();
 
         this.app = Javalin.create(config -> {
@@ -65,7 +67,8 @@ public final class HttpApi {
             config.jetty.modifyServer(server -> server.setErrorHandler(new JettyJsonErrors(mapper)));
             config.jetty.modifyServletContextHandler(handler -> handler.setErrorHandler(new JettyJsonErrors(mapper)));
             // With SIDECAR_TLS_CERT/KEY the one listening connector speaks HTTPS (Javalin then adds no plain one).
-            config.jetty.addConnector((server, http) -> TlsConnector.create(server, http, listenBind, listenPort, listenTls));
+            config.jetty.addConnector((server, http) -> TlsConnector.create(server, http, listening.bind(), listening.port(),
+                    listening.tls()));
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
@@ -139,6 +142,23 @@ public final class HttpApi {
         });
     }
 
+    /** The ledger and the spool behind the device API, the intake rule, and the resumable uploads kept in them. */
+    public record Storage(DeviceRegistry devices, JobLedger jobs, Spool spool, dev.photosidecar.intake.Intake intake,
+                          dev.photosidecar.http.resumable.ResumableUploads resumable) {
+    }
+
+    /**
+     * What the device API knows of delivery: the target (readiness, cancelling its chunked uploads), the delivery
+     * workers' own health, and how to wake them when a job becomes due.
+     */
+    public record Delivery(DeliveryTarget target, java.util.function.Supplier<DeliveryTarget.Health> health, Runnable wake) {
+    }
+
+    /** Where the server listens (HTTPS when {@code tls} is given), and how much it admits at once. */
+    public record Listening(String bind, int port, java.util.Optional<dev.photosidecar.config.TlsFiles> tls,
+                            int maxConcurrentUploads, ServerLimits limits) {
+    }
+
     /** What self-service enrollment needs: the host's account calls, if the target is Nextcloud. */
     public record Enrollment(java.util.Optional<dev.photosidecar.delivery.target.webdav.NextcloudAccounts> accounts,
                              java.util.function.BooleanSupplier hostIsNextcloud,
@@ -175,16 +195,9 @@ public final class HttpApi {
         return java.util.List.copyOf(declared);
     }
 
-    public HttpApi start(String bind, int port) {
-        return start(bind, port, java.util.Optional.empty());
-    }
-
-    /** Listens on {@code bind:port}, speaking HTTPS when {@code tls} is given. */
-    public HttpApi start(String bind, int port, java.util.Optional<dev.photosidecar.config.TlsFiles> tls) {
-        this.listenBind = bind;
-        this.listenPort = port;
-        this.listenTls = tls;
-        app.start(bind, port);
+    /** Listens where {@link Listening} says. */
+    public HttpApi start() {
+        app.start(listening.bind(), listening.port());
         return this;
     }
 

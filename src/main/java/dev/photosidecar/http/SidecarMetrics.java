@@ -5,7 +5,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryEvents;
-import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.HostBreaker;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
@@ -111,14 +111,12 @@ public final class SidecarMetrics implements DeliveryEvents {
         latency.record(sinceReceived.isNegative() ? Duration.ZERO : sinceReceived);
     }
 
+    /** Counted by the failure's kind (the outcome) and its code (the reason), the code read from the enum. */
     @Override
-    public void attemptFailed(Job job, FailureKind kind, String reason) {
-        String code = reason == null ? "UNKNOWN" : reason.split("[: ]", 2)[0];
-        if (!code.matches("[A-Z_]{3,40}")) {
-            code = "OTHER";
-        }
+    public void attemptFailed(Job job, DeliveryFailure failure) {
         Counter.builder("sidecar_deliveries").description("delivery attempts by outcome and reason")
-                .tags("outcome", kind.name().toLowerCase(Locale.ROOT), "reason", code).register(registry).increment();
+                .tags("outcome", failure.kind().name().toLowerCase(Locale.ROOT), "reason", failure.code().name())
+                .register(registry).increment();
     }
 
     String scrape() {

@@ -1,5 +1,6 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.intake.KeyConflictException;
 import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.LengthMismatch;
@@ -13,7 +14,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The one table that turns what storage throws into what a client is told: each typed spool (and ledger) error
+ * The one table that turns what storage throws into what a client is told: each typed spool, intake (and ledger) error
  * gets its {@link ErrorCode} and its message here, with the header names the storage does not know. Anything not
  * in the table is an internal error (or a full disk), which {@link ErrorResponses} answers without details.
  */
@@ -34,6 +35,8 @@ public final class StorageErrors {
             new Row<>(LengthMismatch.class, e -> new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, lengthMessage(e))),
             new Row<>(DigestMismatch.class, StorageErrors::digest),
             new Row<>(OffsetMismatch.class, StorageErrors::offset),
+            // intake/
+            new Row<>(KeyConflictException.class, e -> new KeyConflict(e.existing())),
             // ledger/ (a DuplicateKeyException is the intake's to judge: one that escapes it stays an internal error)
             new Row<>(LedgerException.NotFound.class, e -> ledger(ErrorCode.JOB_NOT_FOUND, e)),
             new Row<>(LedgerException.WrongState.class, e -> ledger(ErrorCode.INVALID_STATE, e)),
@@ -68,10 +71,10 @@ public final class StorageErrors {
         if (failure instanceof SpoolException s) {
             return s.isSidecarFault();
         }
-        if (failure instanceof Problem p) {
-            return p.code() == ErrorCode.INSUFFICIENT_STORAGE;
+        if (failure instanceof LedgerException) {
+            return false; // the ledger refused what the request asked: not found, wrong state, a key taken
         }
-        return !(failure instanceof LedgerException);
+        return answerFor(failure).map(p -> p.code() == ErrorCode.INSUFFICIENT_STORAGE).orElse(true);
     }
 
     /** A ledger refusal about several jobs names them in the details, as {@code ids}. */

@@ -17,14 +17,12 @@ public final class UploadGate {
     private final int limit;
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
-    private volatile java.util.function.BooleanSupplier appEnabled = () -> true;
+    private final java.util.function.BooleanSupplier appEnabled;
 
-    void onlyWhile(java.util.function.BooleanSupplier enabled) {
-        this.appEnabled = enabled;
-    }
-
-    UploadGate(int limit) {
+    /** @param appEnabled whether uploads are taken at all (an ExApp that Nextcloud disabled takes none) */
+    UploadGate(int limit, java.util.function.BooleanSupplier appEnabled) {
         this.limit = limit;
+        this.appEnabled = appEnabled;
     }
 
     /** Admits one upload or throws the 503 problem to send; every admitted upload must {@link #leave()}. */

@@ -135,6 +135,9 @@ public interface JobLedger {
      */
     int handBack(Optional<String> id, String owner, Instant at, Optional<String> reason);
 
+    /** Gives one job back without spending its attempt, with why it waits ({@code reason}, its code included). */
+    boolean handBack(String id, String owner, Instant at, LastError reason);
+
     default boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag) {
         return markSucceeded(id, owner, remotePath, etag, Optional.empty());
     }
@@ -143,10 +146,20 @@ public interface JobLedger {
     boolean markSucceeded(String id, String owner, String remotePath, Optional<String> etag, Optional<String> fileId);
 
     /** A failed attempt with attempts left: pending again at {@code at}, with the reason kept for the device. */
-    boolean reschedule(String id, String owner, Instant at, String error);
+    default boolean reschedule(String id, String owner, Instant at, String error) {
+        return reschedule(id, owner, at, LastError.textOnly(error));
+    }
+
+    /** {@link #reschedule(String, String, Instant, String)}, the error's code kept beside its text. */
+    boolean reschedule(String id, String owner, Instant at, LastError error);
 
     /** The delivery has failed for good ({@code error} says why): failed, until retried, acknowledged or cancelled. */
-    boolean markFailed(String id, String owner, String error);
+    default boolean markFailed(String id, String owner, String error) {
+        return markFailed(id, owner, LastError.textOnly(error));
+    }
+
+    /** {@link #markFailed(String, String, String)}, the error's code kept beside its text. */
+    boolean markFailed(String id, String owner, LastError error);
 
     // ---- the spool's view -------------------------------------------------------------------------
 
@@ -156,6 +169,9 @@ public interface JobLedger {
     /** Which of {@code ids} are jobs the ledger has, in whatever state. */
     Set<String> existingIds(Set<String> ids);
 
-    /** Jobs waiting for delivery whose spool copy is gone can never be delivered: they fail, saying why. */
+    /**
+     * Jobs waiting for delivery whose spool copy is gone can never be delivered: they fail, saying why (code
+     * {@link FailureCode#SPOOL_COPY_MISSING}).
+     */
     int failLostSpoolCopies(Collection<String> ids, String error);
 }

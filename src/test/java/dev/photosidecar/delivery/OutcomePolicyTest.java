@@ -2,8 +2,10 @@ package dev.photosidecar.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.LastError;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.RetryPolicy;
 import dev.photosidecar.support.UnitTest;
@@ -71,13 +73,13 @@ class OutcomePolicyTest {
             USER_BLOCKED,     3, 5,    UserPaused,  600, =
             """)
     void everyKindAfterEveryAttempt(FailureKind kind, int attempt, Long retryAfter, String outcome, Long waitS, String error) {
-        DeliveryFailure failure = new DeliveryFailure(kind, "HOST_ERROR: boom", null,
+        DeliveryFailure failure = new DeliveryFailure(kind, FailureCode.HOST_ERROR, "HOST_ERROR: boom", null,
                 Optional.ofNullable(retryAfter).map(Duration::ofSeconds));
 
         Outcome o = policy.afterFailure(failure, attempt, NOW, 0.0, false);
 
         assertThat(o.getClass().getSimpleName()).isEqualTo(outcome);
-        String expectedError = error.equals("=") ? "HOST_ERROR: boom" : error;
+        LastError expectedError = LastError.of(FailureCode.HOST_ERROR, error.equals("=") ? "HOST_ERROR: boom" : error);
         if (o instanceof Outcome.Rescheduled r) {
             assertThat(r.at()).isEqualTo(NOW.plusSeconds(waitS));
             assertThat(r.error()).isEqualTo(expectedError);
@@ -98,19 +100,22 @@ class OutcomePolicyTest {
 
     @Test
     void jitterShortensTheBackoffButNeverAHostsLongerWait() {
-        DeliveryFailure plain = new DeliveryFailure(FailureKind.RETRYABLE, "TIMEOUT: PUT a.jpg failed");
-        assertThat(policy.afterFailure(plain, 1, NOW, 0.5, false))
-                .isEqualTo(new Outcome.Rescheduled(NOW.plusMillis(13_500), "TIMEOUT: PUT a.jpg failed"));
-        DeliveryFailure asked = new DeliveryFailure(FailureKind.RETRYABLE, "LOCKED: 423", null, Optional.of(Duration.ofSeconds(14)));
+        DeliveryFailure plain = new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.TIMEOUT, "TIMEOUT: PUT a.jpg failed");
+        assertThat(policy.afterFailure(plain, 1, NOW, 0.5, false)).isEqualTo(new Outcome.Rescheduled(NOW.plusMillis(13_500),
+                LastError.of(FailureCode.TIMEOUT, "TIMEOUT: PUT a.jpg failed")));
+        DeliveryFailure asked = new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.LOCKED, "LOCKED: 423", null,
+                Optional.of(Duration.ofSeconds(14)));
         assertThat(policy.afterFailure(asked, 1, NOW, 0.5, false)).as("14 s is longer than the jittered 13.5 s")
-                .isEqualTo(new Outcome.Rescheduled(NOW.plusSeconds(14), "LOCKED: 423"));
+                .isEqualTo(new Outcome.Rescheduled(NOW.plusSeconds(14), LastError.of(FailureCode.LOCKED, "LOCKED: 423")));
     }
 
     @ParameterizedTest
     @EnumSource(FailureKind.class)
     void whileStoppingEveryFailureIsHandedBackUnjudged(FailureKind kind) {
         for (int attempt = 1; attempt <= 3; attempt++) {
-            Outcome o = policy.afterFailure(new DeliveryFailure(kind, "INTERRUPTED: PUT a.jpg was interrupted"), attempt, NOW, 0.3, true);
+            Outcome o = policy.afterFailure(new DeliveryFailure(kind, FailureCode.INTERRUPTED,
+                    "INTERRUPTED: PUT a.jpg was interrupted"),
+                    attempt, NOW, 0.3, true);
             assertThat(o).isEqualTo(new Outcome.HandedBack(NOW));
             assertThat(o.spendsAttempt()).isFalse();
         }
@@ -118,11 +123,12 @@ class OutcomePolicyTest {
 
     @Test
     void aHostsRetryAfterBeyondTheBreakersLongestProbeWaitIsClampedThere() {
-        Outcome o = policy.afterFailure(new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_UNAVAILABLE: 503", null,
+        Outcome o = policy.afterFailure(new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, FailureCode.HOST_UNAVAILABLE,
+                "HOST_UNAVAILABLE: 503", null,
                 Optional.of(Duration.ofHours(24))), 1, NOW, 0.0, false);
         HostBreaker breaker = new HostBreaker();
         Outcome.HostPaused paused = (Outcome.HostPaused) o;
-        breaker.trip(NOW, paused.error(), paused.retryAfter());
+        breaker.trip(NOW, paused.error().message(), paused.retryAfter());
         assertThat(breaker.nextProbeAt()).hasValue(NOW.plus(HostBreaker.MAX_PROBE));
     }
 
@@ -134,9 +140,10 @@ class OutcomePolicyTest {
     @Test
     void aJobWhoseEarlierAttemptsAllKilledTheirProcessFailsWhenClaimedAgain() {
         assertThat(policy.beforeAttempt(job(4, Optional.of("TIMEOUT: PUT a.jpg failed")), NOW, () -> false))
-                .hasValue(new Outcome.Failed("gave up after 3 attempts; last error: TIMEOUT: PUT a.jpg failed"));
+                .hasValue(new Outcome.Failed(LastError.of(FailureCode.INTERNAL_ERROR,
+                        "gave up after 3 attempts; last error: TIMEOUT: PUT a.jpg failed")));
         assertThat(policy.beforeAttempt(job(4, Optional.empty()), NOW, () -> false))
-                .hasValue(new Outcome.Failed("gave up after 3 attempts"));
+                .hasValue(new Outcome.Failed(LastError.of(FailureCode.INTERNAL_ERROR, "gave up after 3 attempts")));
     }
 
     @Test

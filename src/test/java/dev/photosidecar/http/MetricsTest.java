@@ -7,11 +7,13 @@ import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +62,34 @@ class MetricsTest {
             assertThat(value(text, "sidecar_oldest_pending_job_age_seconds")).isZero();
             assertThat(text).contains("jvm_memory_used_bytes").contains("process_uptime_seconds");
             assertThat(text).doesNotContain(token);
+        }
+    }
+
+    /**
+     * "Every local-target failure is counted as OTHER": the reason tag used to be parsed off the message, and the
+     * local folder's messages carry no code. It comes from the failure's code now, the same code the ledger keeps
+     * beside the unchanged text.
+     */
+    @Test
+    void aLocalFolderFailureIsCountedUnderItsOwnCode() throws Exception {
+        try (TestSidecar s = TestSidecar.start(data, Map.of())) {
+            String token = s.enroll("alice", "phone");
+            // A file where alice's folder must go: the library cannot be written there, a retryable failure.
+            Files.createDirectories(s.library("alice").getParent());
+            Files.writeString(s.library("alice"), "in the way");
+            String id = s.http().put("/v1/uploads/m2", token, Map.of("X-Filename", "a.jpg"), Files2.randomBytes(3, 1_000))
+                    .json().path("id").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    s.http().get("/metrics", null).body().contains("reason=\"WRITE_FAILED\""));
+
+            String text = s.http().get("/metrics", null).body();
+            assertThat(value(text, "sidecar_deliveries_total{outcome=\"retryable\",reason=\"WRITE_FAILED\"}")).isEqualTo(1.0);
+            assertThat(text).doesNotContain("reason=\"OTHER\"");
+            assertThat(s.http().get("/v1/jobs/" + id, token).json().path("lastError").asText())
+                    .as("the text for people is as it was").startsWith("cannot write to the library: ");
+            String stored = Jdbi.create("jdbc:sqlite:" + s.config().ledgerFile()).withHandle(h -> h.createQuery(
+                    "SELECT last_error_code FROM jobs WHERE id = :id").bind("id", id).mapTo(String.class).one());
+            assertThat(stored).isEqualTo("WRITE_FAILED");
         }
     }
 }

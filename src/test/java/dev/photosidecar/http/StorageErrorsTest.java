@@ -12,6 +12,7 @@ import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.spool.SpoolException;
 import dev.photosidecar.spool.UploadTooLarge;
+import dev.photosidecar.support.UnitTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

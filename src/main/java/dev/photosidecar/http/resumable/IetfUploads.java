@@ -15,7 +15,6 @@ import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.spool.OffsetMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Sha256;
-import dev.photosidecar.spool.SpoolException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -211,12 +210,13 @@ public final class IetfUploads {
                 return;
             }
             appendTo(ctx, versionOf(ctx, found.get()), found.get(), device);
-        } catch (Problem | SpoolException p) {
+        } catch (RuntimeException e) {
             // From version 7 an answer to an append always says whether the upload is complete, errors included.
-            if (asked.completeOnEveryAppendAnswer() && !ctx.res().containsHeader(asked.completeHeader())) {
+            if (StorageErrors.answerFor(e).isPresent() && asked.completeOnEveryAppendAnswer()
+                    && !ctx.res().containsHeader(asked.completeHeader())) {
                 asked.putComplete(ctx, false);
             }
-            throw p;
+            throw e;
         } finally {
             gate.leave();
         }

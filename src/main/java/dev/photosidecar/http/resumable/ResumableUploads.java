@@ -2,10 +2,13 @@ package dev.photosidecar.http.resumable;
 
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.http.KeyConflict;
 import dev.photosidecar.http.SidecarMetrics;
 import dev.photosidecar.http.UploadMetadata;
 import dev.photosidecar.config.Units;
+import dev.photosidecar.intake.Decision;
+import dev.photosidecar.intake.Intake;
+import dev.photosidecar.intake.KeyConflictException;
+import dev.photosidecar.intake.UnfinishedUpload;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.DuplicateKeyException;
@@ -47,6 +50,7 @@ public final class ResumableUploads {
     private static final Logger log = LoggerFactory.getLogger(ResumableUploads.class);
 
     private final JobLedger jobs;
+    private final Intake intake;
     private final ResumableLedger uploads;
     private final Spool spool;
     private final PartialStore partials;
@@ -63,9 +67,10 @@ public final class ResumableUploads {
      * @param acceptsNew {@code SIDECAR_RESUMABLE}: whether new resumable uploads may start. Off, the ones already
      *                   started can still be finished, cancelled or expire; no new one is created.
      */
-    public ResumableUploads(JobLedger jobs, ResumableLedger uploads, Spool spool, PartialStore partials, Clock clock,
-                            Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, boolean acceptsNew,
+    public ResumableUploads(JobLedger jobs, Intake intake, ResumableLedger uploads, Spool spool, PartialStore partials,
+                            Clock clock, Duration expiry, Runnable newJobSignal, SidecarMetrics metrics, boolean acceptsNew,
                             DeviceRegistry devices, int maxUnfinishedPerDevice) {
+        this.intake = intake;
         this.devices = devices;
         this.maxUnfinishedPerDevice = maxUnfinishedPerDevice;
         this.jobs = jobs;
@@ -235,7 +240,7 @@ public final class ResumableUploads {
         Finished finished;
         try {
             finished = judge(u, device, body);
-        } catch (KeyConflict conflict) {
+        } catch (KeyConflictException conflict) {
             partials.delete(u.id());
             throw conflict;
         }
@@ -257,34 +262,22 @@ public final class ResumableUploads {
             metrics.uploadAnswered("created", job.size());
             return new Finished(201, job);
         }
-        Optional<Job> existing = jobs.findByKey(device.id(), u.key());
-        if (existing.isEmpty()) {
-            spool.commit(body, u.id());
-            Job job = jobs.insert(u.toNewJob(body.size(), body.sha256()));
+        // Judged, the upload has become or met the key's job and is unfinished no more. Until then (a failure to
+        // commit or record) it stays, for the client to finish again.
+        Decision taken;
+        try {
+            taken = intake.take(u.toNewJob(body.size(), body.sha256()), body, UnfinishedUpload.STAYS);
+        } catch (KeyConflictException conflict) {
             uploads.forget(u.id());
-            newJobSignal.run();
-            metrics.uploadAnswered("created", job.size());
-            return new Finished(201, job);
+            throw conflict;
         }
-        Job known = existing.get();
-        if (known.state() == JobState.FAILED && known.sameContent(body.size(), body.sha256())) {
-            spool.commit(body, known.id());
-            uploads.forget(u.id());
-            Optional<Job> revived = jobs.reviveFailed(device.id(), known.id());
-            if (revived.isPresent()) {
-                newJobSignal.run();
-                return new Finished(200, revived.get());
-            }
-        } else {
-            body.discard();
-            uploads.forget(u.id());
+        uploads.forget(u.id());
+        switch (taken.kind()) {
+            case CREATED -> metrics.uploadAnswered("created", taken.job().size());
+            case REPLAYED -> metrics.uploadAnswered("replay", 0);
+            case REVIVED -> { }
         }
-        Job now = jobs.findByKey(device.id(), u.key()).orElse(known);
-        if (now.sameContent(body.size(), body.sha256())) {
-            metrics.uploadAnswered("replay", 0);
-            return new Finished(200, now);
-        }
-        throw new KeyConflict(now);
+        return new Finished(taken.kind() == Decision.Kind.CREATED ? 201 : 200, taken.job());
     }
 
     /**

@@ -11,7 +11,6 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

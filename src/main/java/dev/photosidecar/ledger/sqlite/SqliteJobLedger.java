@@ -1,12 +1,14 @@
 package dev.photosidecar.ledger.sqlite;
 
 import dev.photosidecar.ledger.DuplicateKeyException;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobLog;
 import dev.photosidecar.ledger.JobPage;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.LastError;
 import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.Transition;
@@ -31,9 +33,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * The job ledger: every state change of a job is one guarded SQL statement here, so the state machine
- * holds even with many workers and requests at once. A statement that finds the job in an unexpected
- * state changes nothing and says so.
+ * The {@link JobLedger} in SQLite: every state change of a job is one guarded SQL statement here
+ * ({@code UPDATE ... WHERE state = ... RETURNING *}), so the state machine holds even with many workers and
+ * requests at once; a statement that finds the job in an unexpected state changes nothing and says so. Each
+ * change that happened is logged once ({@link JobLog}), after its commit.
  */
 public final class SqliteJobLedger implements JobLedger {
     private static final String COLUMNS = "*";
@@ -251,7 +254,8 @@ public final class SqliteJobLedger implements JobLedger {
     /** {@code failed → pending}, attempts reset, due now; {@code reason} says who asked, for the log. */
     public Transition retry(String deviceId, String id, String reason) {
         return change(deviceId, id, "retried", JobState::canBeRetried, JobState.PENDING, reason, """
-                UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL
+                UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL,
+                                last_error_code = NULL
                 WHERE id = :id AND device_id = :device AND state = :from RETURNING *""");
     }
 
@@ -261,7 +265,8 @@ public final class SqliteJobLedger implements JobLedger {
      */
     public Optional<Job> reviveFailed(String deviceId, String id) {
         Optional<Job> revived = jdbi.withHandle(h -> atMostOne("reviving " + id, h.createQuery("""
-                UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL
+                UPDATE jobs SET state = 'pending', attempts = 0, next_attempt_at = :now, last_error = NULL,
+                                last_error_code = NULL
                 WHERE id = :id AND device_id = :device AND state = 'failed' RETURNING *""")
                 .bind("id", id).bind("device", deviceId).bind("now", now())
                 .map(JobMapper.INSTANCE).list()));
@@ -305,7 +310,7 @@ public final class SqliteJobLedger implements JobLedger {
     /** Operators: every failed job (of one user, or all) back to pending. Returns what changed. */
     public List<Transition> retryAllFailed(Optional<String> userId) {
         List<Transition> retried = jdbi.withHandle(h -> h.createQuery("UPDATE jobs SET state = 'pending', attempts = 0,"
-                        + " next_attempt_at = :now, last_error = NULL WHERE state = 'failed'"
+                        + " next_attempt_at = :now, last_error = NULL, last_error_code = NULL WHERE state = 'failed'"
                         + (userId.isPresent() ? " AND user_id = :user" : "") + " RETURNING *")
                 .bind("now", now()).bind("user", userId.orElse(null))
                 .map(JobMapper.INSTANCE).list())
@@ -433,13 +438,24 @@ public final class SqliteJobLedger implements JobLedger {
      * {@code id} empty means every job {@code owner} holds.
      */
     public int handBack(Optional<String> id, String owner, Instant at, Optional<String> reason) {
+        return handBackWith(id, owner, at, reason.map(LastError::textOnly));
+    }
+
+    @Override
+    public boolean handBack(String id, String owner, Instant at, LastError reason) {
+        return handBackWith(Optional.of(id), owner, at, Optional.of(reason)) == 1;
+    }
+
+    private int handBackWith(Optional<String> id, String owner, Instant at, Optional<LastError> error) {
+        Optional<String> reason = error.map(LastError::message);
         List<Job> handedBack = jdbi.withHandle(h -> h.createQuery("""
                 UPDATE jobs SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = :at,
-                                lease_owner = NULL, lease_expires_at = NULL, last_error = coalesce(:reason, last_error)
+                                lease_owner = NULL, lease_expires_at = NULL, last_error = coalesce(:reason, last_error),
+                                last_error_code = CASE WHEN :reason IS NULL THEN last_error_code ELSE :code END
                 WHERE state = 'delivering' AND lease_owner = :owner""" + (id.isPresent() ? " AND id = :id" : "")
                         + " RETURNING *")
                 .bind("at", at.toEpochMilli()).bind("owner", owner).bind("id", id.orElse(null))
-                .bind("reason", reason.orElse(null))
+                .bind("reason", reason.orElse(null)).bind("code", error.map(LastError::codeName).orElse(null))
                 .map(JobMapper.INSTANCE).list());
         if (id.isPresent()) {
             atMostOne("handing back " + id.get(), handedBack);
@@ -494,19 +510,22 @@ public final class SqliteJobLedger implements JobLedger {
         return atMostOne("marking " + s.id() + " succeeded", h.createQuery("""
                 UPDATE jobs SET state = 'succeeded', remote_path = :path, remote_etag = :etag, delivered_at = :now,
                                 remote_file_id = :fileId,
-                                last_error = NULL, lease_owner = NULL, lease_expires_at = NULL
+                                last_error = NULL, last_error_code = NULL, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
                 .bind("path", s.remotePath()).bind("etag", s.etag().orElse(null)).bind("fileId", s.fileId().orElse(null))
                 .bind("now", now).bind("id", s.id()).bind("owner", s.owner()).map(JobMapper.INSTANCE).list());
     }
 
     /** A failed attempt with attempts left: pending again at {@code at}, with the reason kept for the device. */
-    public boolean reschedule(String id, String owner, Instant at, String error) {
+    @Override
+    public boolean reschedule(String id, String owner, Instant at, LastError lastError) {
+        String error = lastError.message();
         Optional<Job> rescheduled = jdbi.withHandle(h -> atMostOne("rescheduling " + id, h.createQuery("""
-                UPDATE jobs SET state = 'pending', next_attempt_at = :at, last_error = :error,
+                UPDATE jobs SET state = 'pending', next_attempt_at = :at, last_error = :error, last_error_code = :code,
                                 lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
-                .bind("at", at.toEpochMilli()).bind("error", error).bind("id", id).bind("owner", owner)
+                .bind("at", at.toEpochMilli()).bind("error", error).bind("code", lastError.codeName())
+                .bind("id", id).bind("owner", owner)
                 .map(JobMapper.INSTANCE).list()));
         rescheduled.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.PENDING,
                 "attempt " + j.attempts() + " failed, next at " + at + ": " + error)));
@@ -514,11 +533,14 @@ public final class SqliteJobLedger implements JobLedger {
     }
 
     /** The delivery has failed for good ({@code error} says why): failed, until retried, acknowledged or cancelled. */
-    public boolean markFailed(String id, String owner, String error) {
+    @Override
+    public boolean markFailed(String id, String owner, LastError lastError) {
+        String error = lastError.message();
         Optional<Job> failed = jdbi.withHandle(h -> atMostOne("failing " + id, h.createQuery("""
-                UPDATE jobs SET state = 'failed', last_error = :error, lease_owner = NULL, lease_expires_at = NULL
+                UPDATE jobs SET state = 'failed', last_error = :error, last_error_code = :code,
+                                lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = :id AND state = 'delivering' AND lease_owner = :owner RETURNING *""")
-                .bind("error", error).bind("id", id).bind("owner", owner)
+                .bind("error", error).bind("code", lastError.codeName()).bind("id", id).bind("owner", owner)
                 .map(JobMapper.INSTANCE).list()));
         failed.ifPresent(j -> JobLog.log(Transition.of(j, JobState.DELIVERING, JobState.FAILED, error)));
         return failed.isPresent();
@@ -558,9 +580,9 @@ public final class SqliteJobLedger implements JobLedger {
                 }
                 jdbi.withHandle(h -> h.createQuery("""
                         UPDATE jobs SET state = 'failed', last_error = :error, next_attempt_at = NULL,
-                                        lease_owner = NULL, lease_expires_at = NULL
+                                        last_error_code = :code, lease_owner = NULL, lease_expires_at = NULL
                         WHERE id IN (<ids>) AND state = :from RETURNING *""")
-                        .bind("error", error).bind("from", from.wire()).bindList("ids", batch)
+                        .bind("error", error).bind("code", FailureCode.SPOOL_COPY_MISSING.name()).bind("from", from.wire()).bindList("ids", batch)
                         .map(JobMapper.INSTANCE).list())
                         .forEach(j -> failed.add(Transition.of(j, from, JobState.FAILED, error)));
             }

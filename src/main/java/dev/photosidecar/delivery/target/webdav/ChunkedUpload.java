@@ -4,6 +4,7 @@ import com.github.sardine.DavResource;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
 import dev.photosidecar.ledger.ChunkProgress;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -115,7 +116,8 @@ final class ChunkedUpload {
         if (assembled.status() == 412 || assembled.status() == 404) {
             progress.forget(job.id());
             dav.deleteQuietly(folder);
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "CHUNKS_LOST: the host answered " + assembled.status()
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.CHUNKS_LOST,
+                    "CHUNKS_LOST: the host answered " + assembled.status()
                     + " when joining the chunks (missing metadata or an expired upload); the upload starts over");
         }
         if (assembled.isSuccess()) {

@@ -6,6 +6,7 @@ import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
 import dev.photosidecar.delivery.FileNames;
 import dev.photosidecar.ledger.ChunkProgress;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import java.io.IOException;
 import java.time.Clock;
@@ -129,7 +130,8 @@ final class Landing {
             }
             throw refusals.of(move, a, target, a.step);
         }
-        throw new DeliveryFailure(FailureKind.PERMANENT, "more than " + MAX_COPIES + " different files are named " + fileName);
+        throw new DeliveryFailure(FailureKind.PERMANENT, FailureCode.TOO_MANY_COPIES,
+                "more than " + MAX_COPIES + " different files are named " + fileName);
     }
 
     /** The upload to the hidden name, which must not replace a file already there ({@code If-None-Match: *}). */

@@ -3,6 +3,7 @@ package dev.photosidecar.delivery.target.webdav;
 import com.github.sardine.impl.SardineException;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.ledger.FailureCode;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
@@ -43,7 +44,8 @@ final class Refusals {
             detector.refresh();
         }
         if (status == 503 && (maintenance || detector.facts().maintenance())) {
-            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_MAINTENANCE: Nextcloud is in maintenance mode ("
+            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, FailureCode.HOST_MAINTENANCE,
+                    "HOST_MAINTENANCE: Nextcloud is in maintenance mode ("
                     + what + ")", null, WebDavFailures.parseRetryAfter(retryAfter.orElse(""), clock));
         }
         return WebDavFailures.forStatus(status, phrase, retryAfter, a.user, what, clock);

@@ -4,6 +4,7 @@ import com.github.sardine.DavResource;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import java.io.IOException;
 import java.util.List;
@@ -25,17 +26,18 @@ final class Verification {
                               Optional<String> putEtag) throws IOException, DeliveryFailure {
         Optional<DavResource> landed = dav.stat(url);
         if (landed.isEmpty()) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " is not on the host after the MOVE");
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED,
+                    "VERIFY_FAILED: " + name + " is not on the host after the MOVE");
         }
         Long size = landed.get().getContentLength();
         if (size == null || size != job.size()) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name + " has " + size
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED, "VERIFY_FAILED: " + name + " has " + size
                     + " bytes on the host, the upload had " + job.size());
         }
         Optional<String> etag = Optional.ofNullable(landed.get().getEtag());
         if (putEtag.isPresent() && etag.isPresent() && !opaque(putEtag.get()).equals(opaque(etag.get()))
                 && !sameContent(dav, url, job)) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "VERIFY_FAILED: " + name
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED, "VERIFY_FAILED: " + name
                     + " on the host is not the bytes that were uploaded (ETag and SHA-256 differ)");
         }
         String path = String.join("/", folders) + (folders.isEmpty() ? "" : "/") + name;
@@ -50,13 +52,15 @@ final class Verification {
     static void checkHostHash(WebDavClient dav, String url, DavReply put, Job job) throws IOException, DeliveryFailure {
         if (put.hashSha256().isPresent()) {
             if (!put.hashSha256().get().trim().equalsIgnoreCase(job.sha256())) {
-                throw new DeliveryFailure(FailureKind.RETRYABLE, "HASH_MISMATCH: the host received bytes with SHA-256 "
+                throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.HASH_MISMATCH,
+                        "HASH_MISMATCH: the host received bytes with SHA-256 "
                         + put.hashSha256().get() + ", the upload has " + job.sha256());
             }
             return;
         }
         if (!sameContent(dav, url, job)) {
-            throw new DeliveryFailure(FailureKind.RETRYABLE, "HASH_MISMATCH: the bytes on the host differ from the upload");
+            throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.HASH_MISMATCH,
+                    "HASH_MISMATCH: the bytes on the host differ from the upload");
         }
     }
 

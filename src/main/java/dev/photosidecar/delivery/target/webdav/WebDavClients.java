@@ -8,6 +8,7 @@ import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.Credentials;
+import dev.photosidecar.ledger.FailureCode;
 import java.io.IOException;
 import java.net.MalformedURLException;
 import java.net.URL;
@@ -73,7 +74,8 @@ final class WebDavClients implements AutoCloseable {
         try {
             creds = credentials.find(user).or(() -> sharedAccount);
         } catch (IllegalStateException e) {
-            throw new DeliveryFailure(FailureKind.USER_BLOCKED, "CREDENTIALS_UNREADABLE: " + e.getMessage());
+            throw new DeliveryFailure(FailureKind.USER_BLOCKED, FailureCode.CREDENTIALS_UNREADABLE,
+                    "CREDENTIALS_UNREADABLE: " + e.getMessage());
         }
         Credentials key = creds.orElse(new Credentials("", ""));
         return clients.get(key, k -> client(builder(), creds, rootUrl(user)));

@@ -2,6 +2,7 @@ package dev.photosidecar.delivery.target.webdav;
 
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.ledger.FailureCode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -33,7 +34,7 @@ final class WebDavFailures {
      * Apache's stock configuration refuses every name starting with ".ht" this way.
      */
     static DeliveryFailure forbiddenPath(String phrase, String user, String what) {
-        return new DeliveryFailure(FailureKind.RETRYABLE, "FORBIDDEN: the host answered 403"
+        return new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.FORBIDDEN, "FORBIDDEN: the host answered 403"
                 + (phrase == null || phrase.isBlank() ? "" : " " + phrase) + " to " + what + " but accepts user " + user
                 + "'s account: it does not allow this name or folder (Apache, for one, refuses every name starting with"
                 + " .ht); this upload is retried, the user's others are not held up");
@@ -45,18 +46,21 @@ final class WebDavFailures {
         String said = "the host answered " + status + (phrase == null || phrase.isBlank() ? "" : " " + phrase) + " to " + what;
         Optional<Duration> wait = retryAfter.flatMap(v -> parseRetryAfter(v, clock));
         return switch (status) {
-            case 401, 403 -> new DeliveryFailure(FailureKind.USER_BLOCKED, "CREDENTIALS_REJECTED: " + said
+            case 401, 403 -> new DeliveryFailure(FailureKind.USER_BLOCKED, FailureCode.CREDENTIALS_REJECTED,
+                    "CREDENTIALS_REJECTED: " + said
                     + "; check user " + user + "'s credentials (photo-sidecar user set-password " + user + ")");
-            case 507 -> new DeliveryFailure(FailureKind.USER_BLOCKED, "QUOTA_EXCEEDED: " + said
+            case 507 -> new DeliveryFailure(FailureKind.USER_BLOCKED, FailureCode.QUOTA_EXCEEDED, "QUOTA_EXCEEDED: " + said
                     + "; user " + user + "'s storage on the host is full");
-            case 429, 503 -> new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_UNAVAILABLE: " + said, null, wait);
-            case 423 -> new DeliveryFailure(FailureKind.RETRYABLE, "LOCKED: " + said, null, wait);
+            case 429, 503 -> new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, FailureCode.HOST_UNAVAILABLE,
+                    "HOST_UNAVAILABLE: " + said, null, wait);
+            case 423 -> new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.LOCKED, "LOCKED: " + said, null, wait);
             // A folder that vanished or a file standing where a folder must go: fixable on the host, so retry.
-            case 404, 409 -> new DeliveryFailure(FailureKind.RETRYABLE, "PATH_CONFLICT: " + said, null, wait);
-            case 400, 405, 414, 415, 422 -> new DeliveryFailure(FailureKind.PERMANENT, "REFUSED: " + said);
+            case 404, 409 -> new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.PATH_CONFLICT,
+                    "PATH_CONFLICT: " + said, null, wait);
+            case 400, 405, 414, 415, 422 -> new DeliveryFailure(FailureKind.PERMANENT, FailureCode.REFUSED, "REFUSED: " + said);
             default -> status >= 500
-                    ? new DeliveryFailure(FailureKind.RETRYABLE, "HOST_ERROR: " + said, null, wait)
-                    : new DeliveryFailure(FailureKind.PERMANENT, "REFUSED: " + said);
+                    ? new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.HOST_ERROR, "HOST_ERROR: " + said, null, wait)
+                    : new DeliveryFailure(FailureKind.PERMANENT, FailureCode.REFUSED, "REFUSED: " + said);
         };
     }
 
@@ -69,27 +73,32 @@ final class WebDavFailures {
         String detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
         if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException
                 || e instanceof ConnectTimeoutException) {
-            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_UNAVAILABLE: cannot connect for " + what + " ("
+            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, FailureCode.HOST_UNAVAILABLE,
+                    "HOST_UNAVAILABLE: cannot connect for " + what + " ("
                     + detail + ")", e);
         }
         if (e instanceof HostExchange.Redirected) {
-            return new DeliveryFailure(FailureKind.RETRYABLE, "REDIRECTED: " + e.getMessage(), e);
+            return new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.REDIRECTED, "REDIRECTED: " + e.getMessage(), e);
         }
         if (e instanceof HostExchange.AnswerTooLarge) {
-            return new DeliveryFailure(FailureKind.RETRYABLE, "ANSWER_TOO_LARGE: " + what + " failed: " + e.getMessage(), e);
+            return new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.ANSWER_TOO_LARGE,
+                    "ANSWER_TOO_LARGE: " + what + " failed: " + e.getMessage(), e);
         }
         if (e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) {
-            return new DeliveryFailure(FailureKind.RETRYABLE, "INTERRUPTED: " + what + " was interrupted", e);
+            return new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.INTERRUPTED,
+                    "INTERRUPTED: " + what + " was interrupted", e);
         }
         if (!hostAnswers.getAsBoolean()) {
-            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, "HOST_UNAVAILABLE: the host went away during "
+            return new DeliveryFailure(FailureKind.HOST_UNAVAILABLE, FailureCode.HOST_UNAVAILABLE,
+                    "HOST_UNAVAILABLE: the host went away during "
                     + what + " (" + detail + ")", e);
         }
         if (e instanceof Deadline.Exceeded) {
-            return new DeliveryFailure(FailureKind.RETRYABLE, "DEADLINE: " + what + " failed: " + e.getMessage(), e);
+            return new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.DEADLINE,
+                    "DEADLINE: " + what + " failed: " + e.getMessage(), e);
         }
-        String kind = e instanceof SocketTimeoutException ? "TIMEOUT" : "CONNECTION_FAILED";
-        return new DeliveryFailure(FailureKind.RETRYABLE, kind + ": " + what + " failed (" + detail + ")", e);
+        FailureCode code = e instanceof SocketTimeoutException ? FailureCode.TIMEOUT : FailureCode.CONNECTION_FAILED;
+        return new DeliveryFailure(FailureKind.RETRYABLE, code, code + ": " + what + " failed (" + detail + ")", e);
     }
 
     /** {@code Retry-After} as seconds or an HTTP date, clamped to 0 … {@link #MAX_HOST_DELAY}; empty when unreadable. */

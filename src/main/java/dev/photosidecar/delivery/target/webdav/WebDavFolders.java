@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.sardine.DavResource;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.ledger.FailureCode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,8 @@ final class WebDavFolders {
             }
             forget(a.root);
         }
-        throw new DeliveryFailure(FailureKind.RETRYABLE, "FOLDER_FAILED: the host keeps saying a parent folder is missing");
+        throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.FOLDER_FAILED,
+                "FOLDER_FAILED: the host keeps saying a parent folder is missing");
     }
 
     /** Forgets {@code url} and every known folder above it. */

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.support.UnitTest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -128,5 +131,34 @@ class WebDavFailuresTest {
         assertThat(f.kind()).isEqualTo(FailureKind.RETRYABLE);
         assertThat(f.getMessage()).startsWith("FORBIDDEN: the host answered 403 Forbidden to MOVE to .htaccess but accepts user"
                 + " alice's account");
+    }
+
+    /**
+     * Metrics and the ledger read a WebDAV failure's code from the enum, where they used to parse it off the
+     * message: for every answer and every transport error, the two must still agree, so that the reason tag and
+     * the text people read say the same.
+     */
+    @Test
+    void everyFailuresCodeIsTheOneItsMessageStartsWith() {
+        List<DeliveryFailure> all = new ArrayList<>();
+        for (int status = 300; status < 600; status++) {
+            all.add(WebDavFailures.forStatus(status, "Reason", Optional.of("5"), "alice", "PUT a.jpg", CLOCK));
+        }
+        Deadline passed = Deadline.after(Duration.ZERO, "2s (SIDECAR_WEBDAV_DEADLINE)");
+        for (IOException e : new IOException[] {new ConnectException("refused"), new UnknownHostException("cloud.example"),
+                new ConnectTimeoutException("connect timed out"), new SocketException("Connection reset"),
+                new SocketTimeoutException("Read timed out"), new java.io.InterruptedIOException("interrupted"),
+                new HostExchange.Redirected(302, "the host answered 302 to GET /a"),
+                new HostExchange.AnswerTooLarge("too large"), passed.exceeded("MOVE /a", null)}) {
+            all.add(WebDavFailures.forException(e, "PUT a.jpg", () -> true));
+            all.add(WebDavFailures.forException(e, "PUT a.jpg", () -> false));
+        }
+        all.add(WebDavFailures.forbiddenPath("Forbidden", "alice", "MOVE to .htaccess"));
+        for (DeliveryFailure f : all) {
+            assertThat(f.getMessage()).as("%s", f.code()).startsWith(f.code().name() + ": ");
+        }
+        assertThat(all).extracting(DeliveryFailure::code).contains(FailureCode.REFUSED, FailureCode.HOST_ERROR,
+                FailureCode.TIMEOUT, FailureCode.CONNECTION_FAILED, FailureCode.HOST_UNAVAILABLE, FailureCode.DEADLINE,
+                FailureCode.INTERRUPTED, FailureCode.REDIRECTED, FailureCode.ANSWER_TOO_LARGE, FailureCode.FORBIDDEN);
     }
 }

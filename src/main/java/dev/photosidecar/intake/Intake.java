@@ -1,0 +1,94 @@
+package dev.photosidecar.intake;
+
+import dev.photosidecar.ledger.DuplicateKeyException;
+import dev.photosidecar.ledger.Job;
+import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.NewJob;
+import dev.photosidecar.spool.ReceivedUpload;
+import dev.photosidecar.spool.Spool;
+import java.util.Optional;
+
+/**
+ * The intake rule, one owner for every protocol (plain, tus, IETF): a body that arrived whole and verified either
+ * becomes a new job (a new key), is a replay (the key's job has the same bytes), revives the key's failed job (its
+ * bytes again), or is a conflict (other bytes). Only a new job or a revived one keeps the bytes; the spool copy is
+ * durable before the ledger row that needs it, and removed again if that row is not written.
+ *
+ * <p>Two uploads of the same key may both find it free; the ledger's unique key lets one insert win, and the loser is
+ * judged against the winner's job here, so no protocol answers that race with an error or leaves a file behind.
+ */
+public final class Intake {
+    private final JobLedger jobs;
+    private final Spool spool;
+    private final Runnable newJobDue;
+
+    /** @param newJobDue told when a job becomes due (a new or revived job), so delivery starts at once */
+    public Intake(JobLedger jobs, Spool spool, Runnable newJobDue) {
+        this.jobs = jobs;
+        this.spool = spool;
+        this.newJobDue = newJobDue;
+    }
+
+    /**
+     * Takes a received body for the key in {@code candidate}.
+     *
+     * @param candidate  the job to record if the key is new (its id becomes the job's and the spool copy's name)
+     * @param body       the bytes, whole and verified; committed or discarded here
+     * @param unfinished what the body does to an unfinished resumable upload that holds the key
+     * @throws KeyConflictException if the key's job has other bytes (nothing is kept)
+     */
+    public Decision take(NewJob candidate, ReceivedUpload body, UnfinishedUpload unfinished) {
+        Optional<Job> existing = jobs.findByKey(candidate.deviceId(), candidate.key());
+        if (existing.isPresent() && existing.get().state() == JobState.RECEIVING) {
+            try {
+                unfinished.supersede(existing.get());
+            } catch (RuntimeException e) {
+                body.discard();
+                throw e;
+            }
+            existing = jobs.findByKey(candidate.deviceId(), candidate.key());
+        }
+        if (existing.isPresent()) {
+            return takeForKnownKey(candidate, existing.get(), body);
+        }
+        spool.commit(body, candidate.id());
+        Job job;
+        try {
+            job = jobs.insert(candidate);
+        } catch (DuplicateKeyException raced) {
+            // Another upload of the key inserted first, since the lookup above: judge this one against its job.
+            spool.remove(candidate.id());
+            return repeat(jobs.findByKey(candidate.deviceId(), candidate.key()).orElseThrow(() -> raced), body);
+        } catch (RuntimeException e) {
+            spool.remove(candidate.id());
+            throw e;
+        }
+        newJobDue.run();
+        return new Decision(Decision.Kind.CREATED, job);
+    }
+
+    private Decision takeForKnownKey(NewJob candidate, Job known, ReceivedUpload body) {
+        if (known.state() == JobState.FAILED && known.sameContent(body.size(), body.sha256())) {
+            // The device sends a failed upload again: take the fresh bytes and try once more.
+            spool.commit(body, known.id());
+            Optional<Job> revived = jobs.reviveFailed(candidate.deviceId(), known.id());
+            if (revived.isPresent()) {
+                newJobDue.run();
+                return new Decision(Decision.Kind.REVIVED, revived.get());
+            }
+        } else {
+            body.discard();
+        }
+        // The job may have moved on since it was read (a retry, a cancel): judge against what it is now.
+        return repeat(jobs.findByKey(candidate.deviceId(), candidate.key()).orElse(known), body);
+    }
+
+    /** The key is known: the same bytes again are a replay (nothing stored), other bytes a conflict. */
+    private static Decision repeat(Job existing, ReceivedUpload body) {
+        if (existing.sameContent(body.size(), body.sha256())) {
+            return new Decision(Decision.Kind.REPLAYED, existing);
+        }
+        throw new KeyConflictException(existing);
+    }
+}
