@@ -21,10 +21,13 @@ class PostgresDatabaseTest {
     @RegisterExtension
     static final PostgresTestDatabase db = new PostgresTestDatabase();
 
+    /** Every migration the jar ships for PostgreSQL, in order: "the newest schema" is all of them, applied once. */
+    private static final List<String> SHIPPED_VERSIONS = shippedVersions();
+
     @Test
     void opensFromAPostgresqlUrlWithItsPasswordAndMigratesToTheNewestSchema() {
         try (PostgresDatabase.Pooled ledger = PostgresDatabase.open(db.uri(), null, null, 2)) {
-            assertThat(appliedVersions(ledger)).containsExactly("1", "2", "3", "4");
+            assertThat(appliedVersions(ledger)).containsExactlyElementsOf(SHIPPED_VERSIONS);
             ledger.jdbi().useHandle(h -> h.execute("INSERT INTO users (id, created_at) VALUES ('alice', 1)"));
             long createdAt = ledger.jdbi().withHandle(h -> h.createQuery("SELECT created_at FROM users WHERE id = 'alice'")
                     .mapTo(Long.class).one());
@@ -35,10 +38,10 @@ class PostgresDatabaseTest {
     @Test
     void opensFromAJdbcUrlWithSeparateCredentialsAndFindsTheSchemaCurrent() {
         try (PostgresDatabase.Pooled first = PostgresDatabase.open(db.uri(), null, null, 1)) {
-            assertThat(appliedVersions(first)).hasSize(4);
+            assertThat(appliedVersions(first)).hasSize(SHIPPED_VERSIONS.size());
         }
         try (PostgresDatabase.Pooled again = PostgresDatabase.open(db.jdbcUrl(), db.user(), db.password(), 1)) {
-            assertThat(appliedVersions(again)).containsExactly("1", "2", "3", "4");
+            assertThat(appliedVersions(again)).containsExactlyElementsOf(SHIPPED_VERSIONS);
         }
     }
 
@@ -61,7 +64,7 @@ class PostgresDatabaseTest {
             for (Future<PostgresDatabase.Pooled> r : results) {
                 opened.add(r.get(60, TimeUnit.SECONDS));
             }
-            assertThat(appliedVersions(opened.get(0))).containsExactly("1", "2", "3", "4");
+            assertThat(appliedVersions(opened.get(0))).containsExactlyElementsOf(SHIPPED_VERSIONS);
         } finally {
             opened.forEach(PostgresDatabase.Pooled::close);
             pool.shutdownNow();
@@ -90,5 +93,19 @@ class PostgresDatabaseTest {
         return ledger.jdbi().withHandle(h -> h.createQuery(
                 "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL ORDER BY installed_rank")
                 .mapTo(String.class).list());
+    }
+
+    private static List<String> shippedVersions() {
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(
+                java.nio.file.Path.of(PostgresDatabaseTest.class.getResource("/db/postgresql").toURI()))) {
+            List<String> versions = files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("V\\d+__.*\\.sql"))
+                    .map(name -> name.substring(1, name.indexOf("__")))
+                    .sorted(java.util.Comparator.comparingInt(Integer::parseInt)).toList();
+            assertThat(versions).as("migrations found in db/postgresql").isNotEmpty().startsWith("1", "2", "3", "4");
+            return versions;
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot list db/postgresql", e);
+        }
     }
 }
