@@ -423,7 +423,10 @@ class PerformanceBench {
         }
         if (PROFILE.contains("3")) {
             try (Running sc = startSidecar("s3-profile", List.of(HEAP), false)) {
-                // intake and delivery of the one file, separately: the delivery starts once the 201 is out
+                // intake and delivery of the one file, separately: the delivery starts once the 201 is out, so the
+                // recordings are summarised only after both (jfr print takes seconds)
+                StringBuilder phases = new StringBuilder();
+                List<Runnable> summaries = new ArrayList<>();
                 for (String phase : List.of("intake", "delivery")) {
                     Path recording = out.resolve("s3-profile-" + phase + ".jfr");
                     sc.sidecar().startRecording(recording, CostBreakdown.settings(out));
@@ -440,11 +443,22 @@ class PerformanceBench {
                     double cpu = sc.sidecar().cpuSeconds() - cpu0;
                     String threads = ThreadCpu.snapshot(sc.sidecar().pid()).tableSince(threads0, 1);
                     sc.sidecar().stopRecording();
-                    profile.append(String.format(Locale.ROOT, "### Scenario 3: one %d MiB file, %s (%.1f s, %.0f MB/s under the recorder)%n%n",
-                                    BIG_SIZE / MIB, phase, seconds, mb / seconds))
-                            .append(CostBreakdown.table(recording, cpu, 1, threads))
-                            .append(JfrSummary.summarise(recording, 15)).append('\n');
+                    summaries.add(() -> {
+                        try {
+                            phases.append(String.format(Locale.ROOT, "### Scenario 3: one %d MiB file, %s (%.1f s, %.0f MB/s under the "
+                                            + "recorder)%n%n", BIG_SIZE / MIB, phase, seconds, mb / seconds))
+                                    .append(CostBreakdown.table(recording, cpu, 1, threads))
+                                    .append(JfrSummary.summarise(recording, 15)).append('\n');
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IllegalStateException(e);
+                        }
+                    });
                 }
+                summaries.forEach(Runnable::run);
+                profile.append(phases);
             } finally {
                 DurableWrites.deleteTree(dav.root().resolve("s3-profile"));
             }
