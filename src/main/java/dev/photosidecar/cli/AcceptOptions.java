@@ -1,8 +1,8 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.App;
-import dev.photosidecar.ledger.LedgerGap;
-import dev.photosidecar.ledger.SecretKeyGap;
+import dev.photosidecar.server.App;
+import dev.photosidecar.server.LedgerGap;
+import dev.photosidecar.server.SecretKeyGap;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,6 +1,6 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.App;
+import dev.photosidecar.server.App;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

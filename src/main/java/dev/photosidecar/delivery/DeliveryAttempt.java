@@ -5,6 +5,7 @@ import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.photosidecar.delivery;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.RetryPolicy;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,9 +35,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final Clock clock;
     private final Duration lease;
     private final String owner;
-    private final HostBreaker breaker = new HostBreaker();
-    private volatile BooleanSupplier enabled = () -> true;
-    private volatile DeliveryEvents events = DeliveryEvents.NONE;
+    private final HostBreaker breaker;
 
     private final WakeSignal signal = new WakeSignal();
     private final LeaseKeeper leases;
@@ -51,9 +50,16 @@ public final class DeliveryWorkers implements AutoCloseable {
     private volatile Throwable dispatcherDied;
     private volatile ScheduledFuture<?> leaseKeeper;
 
+    /**
+     * @param breaker   the host breaker the workers open and close (shared with metrics and the status page)
+     * @param events    where outcomes are reported (metrics)
+     * @param switchOn  deliveries run only while it says so (an ExApp that Nextcloud disabled waits)
+     */
     public DeliveryWorkers(JobLedger ledger, DeviceRegistry devices, Spool spool, DeliveryTarget target,
                            PathTemplate template, ZoneId zone, RetryPolicy retryPolicy, Clock clock,
-                           int workerCount, Duration lease, String owner, ToLongFunction<String> credentialVersion) {
+                           int workerCount, Duration lease, String owner, ToLongFunction<String> credentialVersion,
+                           HostBreaker breaker, DeliveryEvents events, BooleanSupplier switchOn) {
+        this.breaker = breaker;
         this.ledger = ledger;
         this.target = target;
         this.clock = clock;
@@ -70,7 +76,7 @@ public final class DeliveryWorkers implements AutoCloseable {
         this.leases = new LeaseKeeper(ledger, clock, lease, owner, signal);
         this.slots = new WorkerSlots(workerCount, workers, attempt, leases, signal);
         this.dispatcher = new Dispatcher(ledger, target, breaker, userPauses, credentialVersion, clock, lease, owner, slots,
-                leases, signal, () -> enabled.getAsBoolean());
+                leases, signal, switchOn);
         this.dispatcherThread = daemon(dispatcher, "delivery-dispatcher");
         dispatcherThread.setUncaughtExceptionHandler((t, e) -> dispatcherDied = e);
     }
@@ -115,16 +121,6 @@ public final class DeliveryWorkers implements AutoCloseable {
         int stranded = leases.strandedCount();
         return new DeliveryTarget.Health(true, slots.busy() + " of " + slots.count() + " workers busy"
                 + (stranded == 0 ? "" : ", " + stranded + " job(s) to hand back"));
-    }
-
-    /** Where outcomes are reported (metrics). */
-    public void reportTo(DeliveryEvents listener) {
-        this.events = listener;
-    }
-
-    /** Deliveries run only while {@code switchOn} says so (an ExApp that Nextcloud disabled waits). */
-    public void onlyWhile(BooleanSupplier switchOn) {
-        this.enabled = switchOn;
     }
 
     /** Whether deliveries are paused because the host is unavailable (for status and tests). */

@@ -1,5 +1,6 @@
 package dev.photosidecar.delivery;
 
+import dev.photosidecar.names.FileNames;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -1,6 +1,8 @@
 package dev.photosidecar.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.disk.DiskFull;
+import dev.photosidecar.ledger.LedgerErrors;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +42,7 @@ final class ErrorResponses {
     }
 
     private static Problem unexpected(Context ctx, Exception e) {
-        if (dev.photosidecar.spool.DiskFull.causedBy(e)) {
+        if (DiskFull.causedBy(e, LedgerErrors::diskFull)) {
             log.warn("The data folder's disk is full ({} {}): {}", ctx.method(), ctx.path(), e.getMessage());
             return new Problem(ErrorCode.INSUFFICIENT_STORAGE, "the sidecar's disk is full; nothing was changed, try again later");
         }

@@ -2,7 +2,7 @@ package dev.photosidecar.http;
 
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.names.FileNames;
 import java.util.regex.Pattern;
 
 /** The client's stable name for one resource: 1–200 characters of {@code A-Z a-z 0-9 . _ ~ -}. */

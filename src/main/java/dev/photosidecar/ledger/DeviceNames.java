@@ -1,6 +1,6 @@
 package dev.photosidecar.ledger;
 
-import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.names.FileNames;
 import java.util.Optional;
 import java.util.regex.Pattern;
 

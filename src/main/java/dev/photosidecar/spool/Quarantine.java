@@ -1,5 +1,6 @@
 package dev.photosidecar.spool;
 
+import dev.photosidecar.disk.Durable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;

@@ -1,6 +1,6 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.spool.Durable;
+import dev.photosidecar.disk.Durable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

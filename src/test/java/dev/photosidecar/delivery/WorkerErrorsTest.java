@@ -1,11 +1,9 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
-import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.delivery.target.local.LocalFolderTarget;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
@@ -15,6 +13,10 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.RetryPolicy;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.support.Files2;
@@ -24,6 +26,7 @@ import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -31,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
@@ -87,7 +91,8 @@ class WorkerErrorsTest {
         Doomed target = new Doomed(dir.resolve("library"));
         DeliveryWorkers workers = new DeliveryWorkers(ledger, devices, spool, target, PathTemplate.parse("{filename}"),
                 ZoneOffset.UTC, RetryPolicy.of(2, Duration.ofSeconds(15), Duration.ofMinutes(1)), clock, 2,
-                Duration.ofMinutes(5), "owner-" + Ids.jobId().substring(0, 6), u -> 0);
+                Duration.ofMinutes(5), "owner-" + Ids.jobId().substring(0, 6), u -> 0, new HostBreaker(), DeliveryEvents.NONE,
+                () -> true);
         try {
             workers.start();
             String doomed = insert(ledger, spool, phone, "DOOMED.JPG", 1);
@@ -126,15 +131,14 @@ class WorkerErrorsTest {
 
     @Test
     void theDispatcherCarriesOnAfterAnError() throws Exception {
-        try (TestSidecar s = TestSidecar.start(dir.resolve("data"), Map.of())) {
+        AtomicInteger errors = new AtomicInteger();
+        try (TestSidecar s = TestSidecar.start(dir.resolve("data"), Map.of(), Clock.systemUTC(), () -> {
+            if (errors.getAndIncrement() < 3) {
+                throw new OutOfMemoryError("Java heap space (simulated)");
+            }
+            return true;
+        })) {
             String token = s.enroll("alice", "phone");
-            AtomicInteger errors = new AtomicInteger();
-            s.app().workers().onlyWhile(() -> {
-                if (errors.getAndIncrement() < 3) {
-                    throw new OutOfMemoryError("Java heap space (simulated)");
-                }
-                return true;
-            });
             String id = s.http().put("/v1/uploads/k", token, Map.of("X-Filename", "a.jpg"), new byte[] {1}).json().path("id").asText();
             await().atMost(Duration.ofSeconds(20)).until(() -> s.http().get("/v1/jobs/" + id, token).json().path("state")
                     .asText().equals("succeeded"));
@@ -146,13 +150,17 @@ class WorkerErrorsTest {
 
     @Test
     void aDispatcherThatDiedAnywayMakesHealthzAndReadyzAnswer503() throws Exception {
-        try (TestSidecar s = TestSidecar.start(dir.resolve("data"), Map.of())) {
+        AtomicBoolean armed = new AtomicBoolean();
+        try (TestSidecar s = TestSidecar.start(dir.resolve("data"), Map.of(), Clock.systemUTC(), () -> {
+            if (armed.get()) {
+                throw new Unprintable();
+            }
+            return true;
+        })) {
             assertThat(s.http().get("/healthz", null).status()).isEqualTo(200);
             // An Error that even the dispatcher's handler cannot log (as an OutOfMemoryError may be while logging):
             // the thread ends. Nothing can bring it back but a restart, so the process must say so.
-            s.app().workers().onlyWhile(() -> {
-                throw new Unprintable();
-            });
+            armed.set(true);
             s.app().workers().wake();
             await().atMost(Duration.ofSeconds(20)).until(() -> s.http().get("/healthz", null).status() == 503);
             Http.Response health = s.http().get("/healthz", null);

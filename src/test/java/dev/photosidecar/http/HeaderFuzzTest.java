@@ -3,7 +3,7 @@ package dev.photosidecar.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.FileNames;
+import dev.photosidecar.names.FileNames;
 import dev.photosidecar.support.UnitTest;
 import java.util.HashMap;
 import java.util.List;

@@ -5,9 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.disk.DiskFull;
+import dev.photosidecar.ledger.LedgerErrors;
 import dev.photosidecar.support.CrashTest;
-import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.ScratchMount;
+import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -103,7 +105,7 @@ class DiskFaultTest {
                 fillCompletely(filler);
                 RuntimeException ledgerFull = sqliteWriteOnFullDisk(disk.dir().resolve("probe.db"));
                 System.out.println("SQLite on the full disk: " + ledgerFull.getMessage().lines().findFirst().orElse(""));
-                assertThat(DiskFull.causedBy(ledgerFull)).as("recognised as disk full: %s", ledgerFull).isTrue();
+                assertThat(DiskFull.causedBy(ledgerFull, LedgerErrors::diskFull)).as("recognised as disk full: %s", ledgerFull).isTrue();
 
                 assertThat(names(incoming)).as("nothing half-written in spool/incoming").isEmpty();
                 List<String> readyNow = names(ready);

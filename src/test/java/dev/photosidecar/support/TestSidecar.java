@@ -1,8 +1,8 @@
 package dev.photosidecar.support;
 
-import dev.photosidecar.App;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.server.App;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -30,6 +30,12 @@ public final class TestSidecar implements AutoCloseable {
     }
 
     public static TestSidecar start(Path dataDir, Map<String, String> overrides, Clock clock) {
+        return start(dataDir, overrides, clock, () -> true);
+    }
+
+    /** With deliveries also held while {@code deliveryGate} says no (or meeting whatever it throws). */
+    public static TestSidecar start(Path dataDir, Map<String, String> overrides, Clock clock,
+                                    java.util.function.BooleanSupplier deliveryGate) {
         Map<String, String> env = new HashMap<>();
         env.put("SIDECAR_BIND", "127.0.0.1");
         env.put("SIDECAR_PORT", "0");
@@ -39,7 +45,7 @@ public final class TestSidecar implements AutoCloseable {
         env.put("SIDECAR_TIME_ZONE", "UTC");
         env.putAll(overrides);
         SidecarConfig config = new ConfigLoader(env, Optional.empty()).load();
-        return new TestSidecar(App.start(config, clock), config);
+        return new TestSidecar(App.start(config, clock, App.Accept.NOTHING, deliveryGate), config);
     }
 
     public App app() {

@@ -2,9 +2,9 @@ package dev.photosidecar.cli.doctor;
 
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
-import dev.photosidecar.ledger.DataGap;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerGap;
+import dev.photosidecar.server.DataGap;
+import dev.photosidecar.server.LedgerGap;
 import dev.photosidecar.spool.HeldFiles;
 import dev.photosidecar.spool.Quarantine;
 import java.util.Optional;

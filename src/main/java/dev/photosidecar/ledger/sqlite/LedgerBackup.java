@@ -1,6 +1,6 @@
 package dev.photosidecar.ledger.sqlite;
 
-import dev.photosidecar.spool.Durable;
+import dev.photosidecar.disk.Durable;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

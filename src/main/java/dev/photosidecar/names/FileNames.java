@@ -1,4 +1,4 @@
-package dev.photosidecar.delivery;
+package dev.photosidecar.names;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.photosidecar.delivery;
+package dev.photosidecar.names;
 
 import java.time.ZonedDateTime;
 import java.util.ArrayList;

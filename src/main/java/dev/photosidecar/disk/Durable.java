@@ -1,4 +1,4 @@
-package dev.photosidecar.spool;
+package dev.photosidecar.disk;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,6 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
+import dev.photosidecar.ledger.Ledger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

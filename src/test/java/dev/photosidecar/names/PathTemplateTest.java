@@ -1,8 +1,10 @@
-package dev.photosidecar.delivery;
+package dev.photosidecar.names;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.names.FileNames;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.support.UnitTest;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

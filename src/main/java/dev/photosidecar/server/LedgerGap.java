@@ -1,7 +1,9 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.HeldFiles;
 import java.nio.file.Files;
 import java.util.Optional;
@@ -11,7 +13,8 @@ import java.util.Optional;
  * unfinished upload, beside a spool that holds uploads means the ledger that knew them is elsewhere (a restore
  * that went wrong, a volume mounted at the wrong place): going on would treat every photo in the spool as an
  * orphan. Start-up refuses with one line that names the files and the fix; a fresh data folder, whose spool is
- * empty, is no gap.
+ * empty, is no gap. It lives with start-up, which sees both: it counts the spool's files and asks the ledger
+ * only whether it holds anything, so that neither the ledger nor the spool knows the other.
  */
 public final class LedgerGap {
     /** The flag that accepts the gap: the spool's files go to quarantine and the ledger starts empty. */
@@ -20,9 +23,12 @@ public final class LedgerGap {
     private LedgerGap() {
     }
 
-    /** The refusal when the ledger file does not exist but the spool holds uploads; checked before it is created. */
+    /**
+     * The refusal when the ledger file does not exist but the spool holds uploads; checked before it is created. A
+     * ledger on a database server is never a missing file ({@link #ifEmpty} still applies to it).
+     */
     public static Optional<DataGap> ifMissing(SidecarConfig config) {
-        if (Files.exists(config.ledgerFile())) {
+        if (config.database().isPresent() || Files.exists(config.ledgerFile())) {
             return Optional.empty();
         }
         HeldFiles held = HeldFiles.in(config.spoolDir());
@@ -35,7 +41,7 @@ public final class LedgerGap {
             return Optional.empty();
         }
         HeldFiles held = HeldFiles.in(config.spoolDir());
-        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(config.ledgerFile() + " has no jobs", config, held));
+        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(Ledgers.where(config) + " has no jobs", config, held));
     }
 
     private static DataGap refusal(String what, SidecarConfig config, HeldFiles held) {

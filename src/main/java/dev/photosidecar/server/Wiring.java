@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.config.SecretBox;
@@ -6,7 +6,8 @@ import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.DeliveryWorkers;
-import dev.photosidecar.delivery.LocalFolderTarget;
+import dev.photosidecar.delivery.HostBreaker;
+import dev.photosidecar.delivery.target.local.LocalFolderTarget;
 import dev.photosidecar.delivery.target.webdav.AppApiStatus;
 import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.target.webdav.WebDavTarget;
@@ -27,6 +28,7 @@ import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The composition root: builds every part of a running sidecar, each given what it needs through its constructor,
@@ -45,7 +47,7 @@ final class Wiring {
     final StartupRecovery recovery;
 
     /** @param store the open ledger (the root picks its implementation) */
-    Wiring(SidecarConfig config, Ledger store, Clock clock) {
+    Wiring(SidecarConfig config, Ledger store, Clock clock, BooleanSupplier deliveryGate) {
         // This process's lease owner, so that start-up can tell the leases a run that has ended left behind.
         String owner = "sidecar-" + Ids.jobId().substring(0, 12);
         ledger = store.jobs();
@@ -63,13 +65,11 @@ final class Wiring {
                     store.chunks(), config.workers(), clock, exApp::identity);
         };
         RetryPolicy retry = RetryPolicy.of(config.maxAttempts(), config.retryInitialDelay(), config.retryMaxDelay());
+        HostBreaker breaker = new HostBreaker();
+        SidecarMetrics metrics = new SidecarMetrics(ledger, spool, breaker, clock);
         workers = new DeliveryWorkers(ledger, devices, spool, target, config.pathTemplate(), config.timeZone(), retry, clock,
-                config.workers(), config.leaseDuration(), owner, credentials::version);
-        SidecarMetrics metrics = new SidecarMetrics(ledger, spool, workers.breaker(), clock);
-        // DeliveryWorkers still takes its switch and its listener after construction; its constructor is being
-        // reshaped with the delivery stages (issue 16, point 6), which is where these two belong.
-        workers.onlyWhile(exApp::enabled);
-        workers.reportTo(metrics);
+                config.workers(), config.leaseDuration(), owner, credentials::version, breaker, metrics,
+                () -> deliveryGate.getAsBoolean() && exApp.enabled());
 
         Intake intake = new Intake(ledger, spool, workers::wake);
         resumable = new ResumableUploads(ledger, intake, resumableLedger, spool, partials, clock, config.resumableExpiry(),

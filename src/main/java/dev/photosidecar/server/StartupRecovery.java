@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.Units;
 import dev.photosidecar.http.resumable.ResumableUploads;

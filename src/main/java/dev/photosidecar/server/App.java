@@ -1,4 +1,4 @@
-package dev.photosidecar;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.DataDirLock;
@@ -11,17 +11,15 @@ import dev.photosidecar.delivery.DeliveryWorkers;
 import dev.photosidecar.http.HttpApi;
 import dev.photosidecar.http.resumable.ResumableExpiry;
 import dev.photosidecar.http.resumable.ResumableUploads;
-import dev.photosidecar.ledger.DataGap;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.LedgerGap;
-import dev.photosidecar.ledger.SecretKeyGap;
-import dev.photosidecar.ledger.sqlite.SqliteLedger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +61,14 @@ public final class App implements AutoCloseable {
     }
 
     public static App start(SidecarConfig config, Clock clock, Accept accept) {
+        return start(config, clock, accept, () -> true);
+    }
+
+    /**
+     * As {@link #start(SidecarConfig, Clock, Accept)}, with deliveries also held while {@code deliveryGate} says no:
+     * the hook an embedding process (the tests) uses to hold the dispatcher or to make it meet an Error.
+     */
+    public static App start(SidecarConfig config, Clock clock, Accept accept, BooleanSupplier deliveryGate) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
         Ledger store = null;
         try {
@@ -70,9 +76,9 @@ public final class App implements AutoCloseable {
             // Checked before the ledger is opened, which would create an empty one.
             Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
-            store = SqliteLedger.openPooled(config.ledgerFile(), clock, config.workers() + 4);
+            store = Ledgers.openForServer(config, clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
-            Wiring parts = new Wiring(config, store, clock);
+            Wiring parts = new Wiring(config, store, clock, deliveryGate);
             parts.recovery.run();
             parts.api.start();
             ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
@@ -124,6 +130,8 @@ public final class App implements AutoCloseable {
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
                 Units.formatBytes(config.maxUploadBytes()));
+        config.database().ifPresent(db -> log.info("Ledger on {}, shared with every sidecar that uses it",
+                Ledgers.where(config)));
         log.info("Target: {} ({}), path template {}", target.name(), target.health().detail(), config.pathTemplate());
         if (parts.devices.countActive() == 0) {
             log.warn("No device is enrolled yet. Add one with: photo-sidecar device add --user USER --name NAME");
