@@ -146,7 +146,7 @@ class PerformanceBench {
         Series durableCpu = new Series("CPU ms/file");
         long rssLoad = 0;
         long heapLoad = 0;
-        try (Running hot = startSidecar("s1-warm", List.of(), HOLD_DELIVERIES, false)) {
+        try (Running hot = startSidecar("s1-warm", List.of(), HOLD_DELIVERIES)) {
             // One server for the whole scenario, warmed like one that has run for a while; the others are fresh.
             warmUp(hot, WARM_UPLOADS);
             for (int rep = 0; rep < INTAKE_REPS; rep++) {
@@ -241,7 +241,7 @@ class PerformanceBench {
 
     /** Takes {@code batch} with 8 clients into a fresh sidecar, after a warm-up batch. */
     private Intake freshIntake(String name, List<Path> batch, boolean holdDeliveries) throws Exception {
-        try (Running sc = startSidecar(name, List.of(), holdDeliveries ? HOLD_DELIVERIES : Map.of(), false)) {
+        try (Running sc = startSidecar(name, List.of(), holdDeliveries ? HOLD_DELIVERIES : Map.of())) {
             upload(sc, files.subList(0, WARMUP_FILES), "warm", INTAKE_CLIENTS);
             double cpu0 = sc.sidecar().cpuSeconds();
             double seconds = upload(sc, batch, "run", INTAKE_CLIENTS);
@@ -256,7 +256,7 @@ class PerformanceBench {
      * (so the recording holds neither start-up nor warm-up), broken down by {@link CostBreakdown}.
      */
     private void profileWarmIntake(List<Path> batch) throws Exception {
-        try (Running sc = startSidecar("s1-profile", List.of(), HOLD_DELIVERIES, false)) {
+        try (Running sc = startSidecar("s1-profile", List.of(), HOLD_DELIVERIES)) {
             warmUp(sc, WARM_UPLOADS);
             // First a batch without the recorder: starting JFR makes the JIT compile again (its events are
             // instrumented into the JDK's file and socket code), so CPU by thread is only true without it.
@@ -314,7 +314,7 @@ class PerformanceBench {
 
     /** Uploads every file through a fresh sidecar and waits until all are delivered; seconds from the first byte. */
     private double sidecarEndToEnd(String name, boolean profiled) throws Exception {
-        try (Running sc = startSidecar(name, List.of(), false)) {
+        try (Running sc = startSidecar(name, List.of())) {
             upload(sc, files.subList(0, WARMUP_FILES), "warm", E2E_PARALLEL);
             awaitAllDelivered(sc);
             Path recording = out.resolve(name + ".jfr");
@@ -394,7 +394,7 @@ class PerformanceBench {
                     DurableWrites.deleteTree(dir);
                 } else if ((rep + k) % 3 == 0) {
                     String name = "s3-sidecar-" + rep;
-                    try (Running sc = startSidecar(name, List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"), false)) {
+                    try (Running sc = startSidecar(name, List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"))) {
                         double seconds = Curl.put(List.of(new Curl.Upload(sc.sidecar().uri("/v1/uploads/big-" + rep), big,
                                 Map.of("X-Filename", "VIDEO_0001.MOV", "Content-Type", "video/quicktime"))), auth(sc), 1, sc.dir());
                         intake.add(mb / seconds);
@@ -422,7 +422,7 @@ class PerformanceBench {
                     last(delivery), last(durable), last(curl));
         }
         if (PROFILE.contains("3")) {
-            try (Running sc = startSidecar("s3-profile", List.of(HEAP), false)) {
+            try (Running sc = startSidecar("s3-profile", List.of(HEAP))) {
                 // intake and delivery of the one file, separately: the delivery starts once the 201 is out, so the
                 // recordings are summarised only after both (jfr print takes seconds)
                 StringBuilder phases = new StringBuilder();
@@ -533,13 +533,13 @@ class PerformanceBench {
             for (int k = 0; k < 3; k++) {
                 switch ((rep + k) % 3) {
                     case 0 -> {
-                        try (Running sc = startSidecar("s5-" + rep, List.of(), false)) {
+                        try (Running sc = startSidecar("s5-" + rep, List.of())) {
                             plain.add(sc.sidecar().startup().toNanos() / 1e9);
                             plainCpu.add(sc.sidecar().startupCpuSeconds());
                         }
                     }
                     case 1 -> {
-                        try (Running sc = startSidecar("s5-cds-" + rep, List.of("-XX:SharedArchiveFile=" + archive), false)) {
+                        try (Running sc = startSidecar("s5-cds-" + rep, List.of("-XX:SharedArchiveFile=" + archive))) {
                             if (!sc.sidecar().mapped(archive)) {
                                 throw new IllegalStateException("the JVM started without mapping " + archive + "; log:\n" + sc.sidecar().log());
                             }
@@ -592,7 +592,7 @@ class PerformanceBench {
         Series referenceCpu = new Series("CPU ms/file");
         long[] rss = new long[2];
         Path store = work.resolve("s6-tus-store");
-        try (Running sc = startSidecar("s6-sidecar", List.of(), HOLD_DELIVERIES, false);
+        try (Running sc = startSidecar("s6-sidecar", List.of(), HOLD_DELIVERIES);
              TusServerRef ref = TusServerRef.start(pkg, store, SidecarProcess.freePort())) {
             String sidecarEndpoint = sc.sidecar().uri("/v1/tus/").toString();
             // The same client, the same headers (the reference ignores the token) and the same warm-up for both.
@@ -649,31 +649,23 @@ class PerformanceBench {
 
     // ---- the sidecar and its clients -----------------------------------------------------------------
 
-    /** A running jar sidecar with its device token, delivering to its own folder on lighttpd. */
-    private record Running(JarSidecar sidecar, String token, Path dir, Path profileFile, StringBuilder profileOut)
-            implements AutoCloseable {
+    /**
+     * A running jar sidecar with its device token, delivering to its own folder on lighttpd. Profiles are taken
+     * with {@link JarSidecar#startRecording} after a warm-up, not from the JVM's start.
+     */
+    private record Running(JarSidecar sidecar, String token, Path dir) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             sidecar.close();
-            if (profileFile != null) {
-                try {
-                    profileOut.append("### ").append(dir.getFileName()).append("\n\n")
-                            .append(JfrSummary.summarise(profileFile, 15)).append('\n');
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while reading the flight recording", e);
-                }
-            }
             DurableWrites.deleteTree(dir);
         }
     }
 
-    private Running startSidecar(String name, List<String> jvmArgs, boolean profiled) throws Exception {
-        return startSidecar(name, jvmArgs, Map.of(), profiled);
+    private Running startSidecar(String name, List<String> jvmArgs) throws Exception {
+        return startSidecar(name, jvmArgs, Map.of());
     }
 
-    private Running startSidecar(String name, List<String> jvmArgs, Map<String, String> extraEnv, boolean profiled)
-            throws Exception {
+    private Running startSidecar(String name, List<String> jvmArgs, Map<String, String> extraEnv) throws Exception {
         Path dir = work.resolve(name);
         Path data = dir.resolve("data");
         String token = JarSidecar.addDevice(data, "alice");
@@ -685,13 +677,7 @@ class PerformanceBench {
         env.put("SIDECAR_WEBDAV_USER", dav.user());
         env.put("SIDECAR_WEBDAV_PASSWORD", dav.password());
         env.putAll(extraEnv);
-        List<String> args = new ArrayList<>(jvmArgs);
-        Path recording = null;
-        if (profiled) {
-            recording = out.resolve(name + ".jfr");
-            args.add("-XX:StartFlightRecording=filename=" + recording + ",settings=profile,dumponexit=true");
-        }
-        return new Running(JarSidecar.start(env, args, dir), token, dir, recording, profile);
+        return new Running(JarSidecar.start(env, jvmArgs, dir), token, dir);
     }
 
     private static Map<String, String> auth(Running sc) {
