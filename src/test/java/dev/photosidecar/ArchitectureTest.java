@@ -1,6 +1,7 @@
 package dev.photosidecar;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -8,6 +9,7 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import dev.photosidecar.support.UnitTest;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +24,11 @@ class ArchitectureTest {
     private static JavaClasses main;
 
     @BeforeAll
-    static void importMainClasses() {
+    static void importMainClasses() throws Exception {
+        // Only the compiled main classes (one folder): scanning the class path for the package would read every jar.
         main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("dev.photosidecar");
+                .importPath(Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        assertThat(main.contain(Main.class)).as("the main classes were found").isTrue();
     }
 
     @Test

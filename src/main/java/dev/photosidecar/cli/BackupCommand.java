@@ -1,6 +1,7 @@
 package dev.photosidecar.cli;
 
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.ledger.postgres.PostgresLedger;
 import dev.photosidecar.ledger.sqlite.LedgerBackup;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code photo-sidecar backup FILE}: a consistent copy of the ledger, safe while the server runs. The
- * secret key and the spool are plain files the operator copies beside it (docs/operations.md).
+ * secret key and the spool are plain files the operator copies beside it (docs/operations.md). A ledger on
+ * PostgreSQL is refused with a pointer to {@code pg_dump}.
  */
 @Command(name = "backup", description = "Copy the ledger to FILE while the sidecar may be running (never overwrites).",
         mixinStandardHelpOptions = true)
@@ -34,6 +36,12 @@ public final class BackupCommand implements Callable<Integer> {
     public Integer call() {
         SidecarConfig settings = config.load();
         PrintWriter out = spec.commandLine().getOut();
+        if (settings.database().isPresent()) {
+            // A database server's ledger is copied with the server's own tools, which know its consistency rules.
+            spec.commandLine().getErr().println("photo-sidecar backup: " + PostgresLedger.BACKUP_ADVICE);
+            spec.commandLine().getErr().flush();
+            return 1;
+        }
         LedgerBackup.Copy copy;
         try {
             copy = LedgerBackup.copy(settings.ledgerFile(), file);

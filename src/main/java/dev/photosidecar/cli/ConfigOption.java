@@ -4,9 +4,9 @@ import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.server.LedgerGap;
 import dev.photosidecar.server.SecretKeyGap;
-import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,6 +61,6 @@ public final class ConfigOption {
         LedgerGap.ifMissing(config).ifPresent(gap -> {
             throw ConfigException.unusable(gap.line());
         });
-        return SqliteLedger.open(config.ledgerFile(), java.time.Clock.systemUTC());
+        return Ledgers.openForCommand(config, java.time.Clock.systemUTC());
     }
 }

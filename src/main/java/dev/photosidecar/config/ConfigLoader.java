@@ -125,6 +125,7 @@ public final class ConfigLoader {
                     + values.get(Setting.RETRY_INITIAL_DELAY) + "'");
         }
         Optional<TlsFiles> tls = tls();
+        Optional<DatabaseSettings> database = database();
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -133,7 +134,7 @@ public final class ConfigLoader {
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
-                resumableExpiry, tls, limits, resumable);
+                resumableExpiry, tls, limits, resumable, database);
     }
 
     /** Built-in TLS: both files or neither, both readable, the key the certificate's. */
@@ -151,6 +152,21 @@ public final class ConfigLoader {
         // Relative paths are taken from the working directory, like SIDECAR_DATA_DIR.
         return Optional.ofNullable(TlsFiles.load(Path.of(cert.get()).toAbsolutePath(), Path.of(key.get()).toAbsolutePath(),
                 problems));
+    }
+
+    /** The ledger's PostgreSQL, if one is set; its user and password go with it only. */
+    private Optional<DatabaseSettings> database() {
+        Optional<String> user = Optional.ofNullable(values.get(Setting.DATABASE_USER)).filter(v -> !v.isBlank());
+        Optional<String> password = Optional.ofNullable(values.get(Setting.DATABASE_PASSWORD)).filter(v -> !v.isEmpty());
+        if (!values.containsKey(Setting.DATABASE_URL) || values.get(Setting.DATABASE_URL).isBlank()) {
+            if (user.isPresent() || password.isPresent()) {
+                problems.add(Setting.DATABASE_USER.envName() + " and " + Setting.DATABASE_PASSWORD.envName() + " need "
+                        + Setting.DATABASE_URL.envName() + " (the embedded SQLite ledger has no user)");
+            }
+            return Optional.empty();
+        }
+        return Optional.ofNullable(parse(Setting.DATABASE_URL, DatabaseSettings::checkUrl))
+                .map(url -> new DatabaseSettings(url, user, password));
     }
 
     private ServerLimits serverLimits(Long maxUpload) {

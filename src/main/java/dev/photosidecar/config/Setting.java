@@ -23,6 +23,10 @@ public enum Setting {
     WEBDAV_MIN_RATE("webdav_min_rate", "64KiB", "the slowest transfer (bytes per second) a file's deadline allows for"),
     CHUNK_THRESHOLD("chunk_threshold", "64MiB", "Nextcloud: files larger than this go up in chunks"),
     CHUNK_SIZE("chunk_size", "16MiB", "Nextcloud: the size of one chunk (5 MiB at least)"),
+    DATABASE_URL("database_url", null, "PostgreSQL for the ledger, shared by several sidecars (default: the embedded"
+            + " SQLite ledger.db in data_dir)"),
+    DATABASE_USER("database_user", null, "the PostgreSQL user (wins over the URL's)"),
+    DATABASE_PASSWORD("database_password", null, "that user's password (wins over the URL's)"),
     SECRET_KEY("secret_key", null, "key for credentials at rest (else a 0600 file in the data folder)"),
     PATH_TEMPLATE("path_template", "Photos/{yyyy}/{MM}/{filename}", "where a file goes under the user's root"),
     TIME_ZONE("time_zone", null, "zone for the {yyyy} {MM} {dd} tokens (default: the system's)"),

@@ -33,8 +33,10 @@ public record SidecarConfig(
         Duration resumableExpiry,
         Optional<TlsFiles> tls,
         ServerLimits serverLimits,
-        boolean resumable) {
+        boolean resumable,
+        Optional<DatabaseSettings> database) {
 
+    /** The embedded SQLite ledger's file; not used when {@link #database()} names a PostgreSQL server. */
     public Path ledgerFile() {
         return dataDir.resolve("ledger.db");
     }
@@ -65,7 +67,7 @@ public record SidecarConfig(
     public String toString() {
         // Never print secrets: the admin token is shown only as set or not.
         return "SidecarConfig[bind=" + bind + ", port=" + port + ", dataDir=" + dataDir + ", target=" + target.wireName()
-                + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", webdav=" + webdav
+                + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", webdav=" + webdav + ", database=" + database
                 + ", secretKey=" + (secretKey.isPresent() ? "(set)" : "(none)") + ", adminToken="
                 + (adminToken.isPresent() ? "(set)" : "(none)") + "]";
     }

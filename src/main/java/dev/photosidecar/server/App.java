@@ -14,7 +14,7 @@ import dev.photosidecar.http.resumable.ResumableUploads;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.sqlite.SqliteLedger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.util.List;
@@ -76,7 +76,7 @@ public final class App implements AutoCloseable {
             // Checked before the ledger is opened, which would create an empty one.
             Optional<DataGap> missingLedger = LedgerGap.ifMissing(config);
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
-            store = SqliteLedger.openPooled(config.ledgerFile(), clock, config.workers() + 4);
+            store = Ledgers.openForServer(config, clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
             Wiring parts = new Wiring(config, store, clock, deliveryGate);
             parts.recovery.run();
@@ -130,6 +130,8 @@ public final class App implements AutoCloseable {
         log.info("Data folder {} (spool {} free, {} reserved; uploads up to {})", config.dataDir(),
                 Units.formatBytes(spool.usableBytes()), Units.formatBytes(config.spoolReserveBytes()),
                 Units.formatBytes(config.maxUploadBytes()));
+        config.database().ifPresent(db -> log.info("Ledger on {}, shared with every sidecar that uses it",
+                Ledgers.where(config)));
         log.info("Target: {} ({}), path template {}", target.name(), target.health().detail(), config.pathTemplate());
         if (parts.devices.countActive() == 0) {
             log.warn("No device is enrolled yet. Add one with: photo-sidecar device add --user USER --name NAME");

@@ -3,6 +3,7 @@ package dev.photosidecar.server;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.HeldFiles;
 import java.nio.file.Files;
 import java.util.Optional;
@@ -22,9 +23,12 @@ public final class LedgerGap {
     private LedgerGap() {
     }
 
-    /** The refusal when the ledger file does not exist but the spool holds uploads; checked before it is created. */
+    /**
+     * The refusal when the ledger file does not exist but the spool holds uploads; checked before it is created. A
+     * ledger on a database server is never a missing file ({@link #ifEmpty} still applies to it).
+     */
     public static Optional<DataGap> ifMissing(SidecarConfig config) {
-        if (Files.exists(config.ledgerFile())) {
+        if (config.database().isPresent() || Files.exists(config.ledgerFile())) {
             return Optional.empty();
         }
         HeldFiles held = HeldFiles.in(config.spoolDir());
@@ -37,7 +41,7 @@ public final class LedgerGap {
             return Optional.empty();
         }
         HeldFiles held = HeldFiles.in(config.spoolDir());
-        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(config.ledgerFile() + " has no jobs", config, held));
+        return held.isEmpty() ? Optional.empty() : Optional.of(refusal(Ledgers.where(config) + " has no jobs", config, held));
     }
 
     private static DataGap refusal(String what, SidecarConfig config, HeldFiles held) {

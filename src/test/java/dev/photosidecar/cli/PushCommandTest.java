@@ -1,5 +1,6 @@
 package dev.photosidecar.cli;
 
+import dev.photosidecar.push.MediaSamples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -46,6 +46,12 @@ public abstract class LedgerContractTest {
     /** A new, empty ledger (migrated to the newest schema) whose "now" is {@code clock}. */
     protected abstract Ledger openLedger(Clock clock) throws Exception;
 
+    /**
+     * The ledger {@link #openLedger} opened last, as another process would open it: its own connections to the same
+     * database (a second replica on PostgreSQL, the CLI beside the server on SQLite). The suite closes it.
+     */
+    protected abstract Ledger openAnotherProcess(Clock clock) throws Exception;
+
     @BeforeEach
     void open() throws Exception {
         ledger = openLedger(clock);
@@ -53,10 +59,46 @@ public abstract class LedgerContractTest {
         phone = ledger.devices().add("alice", "phone").device();
     }
 
+    private final List<Ledger> others = new ArrayList<>();
+
     @AfterEach
     void close() {
+        others.forEach(Ledger::close);
         if (ledger != null) {
             ledger.close();
+        }
+    }
+
+    private Ledger another() throws Exception {
+        Ledger other = openAnotherProcess(clock);
+        others.add(other);
+        return other;
+    }
+
+    /** Runs every task at once (released together) and returns what each returned or threw, in order. */
+    private static List<Object> race(List<Callable<?>> tasks) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> futures = new ArrayList<>();
+            for (Callable<?> task : tasks) {
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return task.call();
+                }));
+            }
+            start.countDown();
+            List<Object> outcomes = new ArrayList<>();
+            for (Future<?> f : futures) {
+                try {
+                    outcomes.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    outcomes.add(e.getCause());
+                }
+            }
+            return outcomes;
+        } finally {
+            pool.shutdownNow();
         }
     }
 
@@ -451,6 +493,130 @@ public abstract class LedgerContractTest {
             // Alone on the ledger: every lease but this process's is dead.
             assertThat(returned).isEqualTo(2);
             assertThat(stateOf(othersExpired)).isEqualTo(JobState.PENDING);
+        }
+    }
+
+    // ---- several processes on one ledger -----------------------------------------------------------------
+
+    @Test
+    void claimersInTwoProcessesWithTwoWorkersEachNeverGetTheSameJob() throws Exception {
+        for (int i = 0; i < 80; i++) {
+            insert("k" + i);
+        }
+        Ledger replica = another();
+        List<Callable<?>> claimers = new ArrayList<>();
+        for (JobLedger process : List.of(jobs, replica.jobs())) {
+            for (int worker = 0; worker < 2; worker++) {
+                String owner = (process == jobs ? "first" : "second") + "-process-worker-" + worker;
+                claimers.add(() -> {
+                    List<String> mine = new ArrayList<>();
+                    List<Job> batch;
+                    while (!(batch = process.claimDue(owner, 3, LEASE)).isEmpty()) {
+                        batch.forEach(j -> mine.add(j.id()));
+                    }
+                    return mine;
+                });
+            }
+        }
+        List<String> all = new ArrayList<>();
+        for (Object outcome : race(claimers)) {
+            assertThat(outcome).as("a claimer failed").isInstanceOf(List.class);
+            ((List<?>) outcome).forEach(id -> all.add((String) id));
+        }
+        assertThat(all).hasSize(80).doesNotHaveDuplicates();
+        assertThat(jobs.countByState().get(JobState.DELIVERING)).isEqualTo(80);
+    }
+
+    @Test
+    void twoProcessesInsertingOneNewKeyAtOnceLeaveOneJobAndTheLoserGetsTheDuplicateKeyError() throws Exception {
+        Ledger replica = another();
+        for (int round = 0; round < 10; round++) {
+            String key = "race-" + round;
+            List<Object> outcomes = race(List.of(() -> insert(phone, key), () -> replica.jobs().insert(
+                    new NewJob(Ids.jobId(), phone.id(), phone.userId(), key, key + ".jpg", ResourceType.PHOTO,
+                            Optional.empty(), "image/jpeg", 10, "b".repeat(64), Optional.empty()))));
+            assertThat(outcomes).as("round %d", round).filteredOn(Job.class::isInstance).hasSize(1);
+            assertThat(outcomes).as("round %d", round).filteredOn(DuplicateKeyException.class::isInstance).hasSize(1);
+            Job winner = (Job) outcomes.stream().filter(Job.class::isInstance).findFirst().orElseThrow();
+            assertThat(jobs.findByKey(phone.id(), key)).hasValue(winner);
+        }
+        assertThat(jobs.countByState().get(JobState.PENDING)).isEqualTo(10);
+    }
+
+    @Test
+    void aResumableUploadAndAPlainUploadRacingForOneKeyLeaveOneJob() throws Exception {
+        Ledger replica = another();
+        for (int round = 0; round < 10; round++) {
+            String key = "race-" + round;
+            String uploadId = Ids.jobId();
+            List<Object> outcomes = race(List.of(() -> insert(phone, key), () -> {
+                replica.resumable().create(upload(uploadId, key, true));
+                return uploadId;
+            }));
+            assertThat(outcomes).as("round %d", round).filteredOn(DuplicateKeyException.class::isInstance).hasSize(1);
+            Job kept = jobs.findByKey(phone.id(), key).orElseThrow();
+            if (outcomes.get(1) instanceof DuplicateKeyException) {
+                assertThat(kept.state()).isEqualTo(JobState.PENDING);
+                assertThat(ledger.resumable().find(uploadId)).as("nothing of the loser is kept").isEmpty();
+            } else {
+                assertThat(kept.id()).isEqualTo(uploadId);
+                assertThat(kept.state()).isEqualTo(JobState.RECEIVING);
+            }
+        }
+    }
+
+    @Test
+    void aLostRaceChangesNothingAndIsAnAnswerNeverAnError() throws Exception {
+        Ledger replica = another();
+        // Two workers finishing one job they both think they hold: only the lease holder's change counts.
+        Job job = insert("k");
+        claimOne("slow");
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(replica.jobs().returnExpiredLeases()).isEqualTo(1);
+        assertThat(replica.jobs().claimDue("fresh", 1, LEASE)).hasSize(1);
+        List<Object> finishing = race(List.of(
+                () -> jobs.markSucceeded(job.id(), "slow", "slow.jpg", Optional.empty()),
+                () -> replica.jobs().markSucceeded(job.id(), "fresh", "fresh.jpg", Optional.empty())));
+        assertThat(finishing).containsExactly(false, true);
+        assertThat(jobs.markFailed(job.id(), "slow", "boom")).isFalse();
+        assertThat(jobs.reschedule(job.id(), "slow", clock.instant(), "boom")).isFalse();
+        assertThat(jobs.handBack(Optional.of(job.id()), "slow", clock.instant(), Optional.empty())).isZero();
+        assertThat(jobs.find(job.id()).orElseThrow().remotePath()).hasValue("fresh.jpg");
+
+        // The same failed job revived by two processes at once (the phone's retry landing on two replicas).
+        Job failed = insert("f");
+        claimOne("w");
+        jobs.markFailed(failed.id(), "w", "PERMANENT: 400");
+        List<Object> revivals = race(List.of(() -> jobs.reviveFailed(phone.id(), failed.id()),
+                () -> replica.jobs().reviveFailed(phone.id(), failed.id())));
+        assertThat(revivals).filteredOn(o -> o instanceof Optional<?> r && r.isPresent()).hasSize(1);
+        assertThat(revivals).filteredOn(o -> o instanceof Optional<?> r && r.isEmpty()).hasSize(1);
+
+        // A resumable upload finished through two processes at once: one finishes it, the other finds it done.
+        String id = Ids.jobId();
+        ledger.resumable().create(upload(id, "r", true));
+        List<Object> finishes = race(List.of(() -> ledger.resumable().finishReceiving(id, 5, "c".repeat(64)),
+                () -> replica.resumable().finishReceiving(id, 5, "c".repeat(64))));
+        assertThat(finishes).filteredOn(o -> o instanceof Optional<?> r && r.isPresent()).hasSize(1);
+        assertThat(finishes).filteredOn(o -> o instanceof Optional<?> r && r.isEmpty()).hasSize(1);
+    }
+
+    @Test
+    void twoProcessesAcknowledgingOverlappingJobsInOppositeOrdersOneWinsTheOtherIsRefused() throws Exception {
+        Ledger replica = another();
+        for (int round = 0; round < 5; round++) {
+            Job a = insert("a" + round);
+            Job b = insert("b" + round);
+            jobs.claimDue("w", 2, LEASE);
+            jobs.markSucceeded(a.id(), "w", "a.jpg", Optional.empty());
+            jobs.markFailed(b.id(), "w", "PERMANENT: 415");
+            List<Object> outcomes = race(List.of(() -> jobs.acknowledge(phone.id(), List.of(a.id(), b.id())),
+                    () -> replica.jobs().acknowledge(phone.id(), List.of(b.id(), a.id()))));
+            assertThat(outcomes).as("round %d: %s", round, outcomes).filteredOn(List.class::isInstance).hasSize(1);
+            assertThat(outcomes).as("round %d: %s", round, outcomes)
+                    .filteredOn(LedgerException.WrongState.class::isInstance).hasSize(1);
+            assertThat(stateOf(a)).isEqualTo(JobState.ACKNOWLEDGED);
+            assertThat(stateOf(b)).isEqualTo(JobState.ACKNOWLEDGED);
         }
     }
 

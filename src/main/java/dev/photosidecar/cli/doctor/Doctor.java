@@ -87,6 +87,8 @@ public final class Doctor {
         } catch (RuntimeException e) {
             results.add(unexpected("exapp", e));
         }
+        // A PostgreSQL ledger keeps a connection pool open; SQLite's has nothing to close.
+        opened.ledger().ifPresent(dev.photosidecar.ledger.Ledger::close);
         return results;
     }
 

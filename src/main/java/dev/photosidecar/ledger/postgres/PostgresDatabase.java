@@ -43,6 +43,11 @@ public final class PostgresDatabase {
         pool.setMaximumPoolSize(connections);
         pool.setMinimumIdle(1);
         pool.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        if (!url.parameters().getOrDefault("options", "").contains("lock_timeout")) {
+            // A statement waiting for a row another replica holds gives up as a SQLite writer does after its busy
+            // timeout, instead of waiting for ever behind a stuck transaction; the URL's options may say otherwise.
+            pool.setConnectionInitSql("SET lock_timeout = '" + CONNECTION_TIMEOUT_MILLIS + "ms'");
+        }
         HikariDataSource dataSource;
         try {
             dataSource = new HikariDataSource(pool);

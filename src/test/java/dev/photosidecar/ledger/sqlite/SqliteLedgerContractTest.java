@@ -12,4 +12,9 @@ class SqliteLedgerContractTest extends LedgerContractTest {
     protected Ledger openLedger(Clock clock) {
         return SqliteLedger.open(scratch.resolve("ledger.db"), clock);
     }
+
+    @Override
+    protected Ledger openAnotherProcess(Clock clock) {
+        return SqliteLedger.open(scratch.resolve("ledger.db"), clock);
+    }
 }

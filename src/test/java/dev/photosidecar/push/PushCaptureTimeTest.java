@@ -1,4 +1,4 @@
-package dev.photosidecar.cli;
+package dev.photosidecar.push;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

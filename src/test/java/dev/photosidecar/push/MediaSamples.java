@@ -1,4 +1,4 @@
-package dev.photosidecar.cli;
+package dev.photosidecar.push;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -22,18 +22,18 @@ import javax.imageio.ImageIO;
  * header, a WebP EXIF chunk. The EXIF block is a TIFF structure with an Exif IFD holding DateTimeOriginal,
  * and optionally OffsetTimeOriginal and SubSecTimeOriginal.
  */
-final class MediaSamples {
+public final class MediaSamples {
     private static final DateTimeFormatter EXIF_TIME = DateTimeFormatter.ofPattern("yyyy:MM:dd HH:mm:ss");
 
     private MediaSamples() {
     }
 
     /** DateTimeOriginal and its OffsetTime/SubSecTime tags; the Digitized ones are 0x9004, 0x9012, 0x9292. */
-    static final int DATE_TIME_ORIGINAL = 0x9003;
-    static final int DATE_TIME_DIGITIZED = 0x9004;
+    public static final int DATE_TIME_ORIGINAL = 0x9003;
+    public static final int DATE_TIME_DIGITIZED = 0x9004;
 
     /** A TIFF block: IFD0 pointing to an Exif IFD with the date tags (ASCII, NUL-terminated). */
-    static byte[] exifTiff(LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
+    public static byte[] exifTiff(LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
         return exifTiff(DATE_TIME_ORIGINAL, taken, offset, subSeconds, littleEndian);
     }
 
@@ -41,7 +41,7 @@ final class MediaSamples {
      * The same with the date under {@code dateTag} (Original or Digitized) and its own offset and sub-second tags
      * ({@code dateTag} + 0x0E and + 0x028E), as EXIF 2.31 pairs them.
      */
-    static byte[] exifTiff(int dateTag, LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
+    public static byte[] exifTiff(int dateTag, LocalDateTime taken, String offset, String subSeconds, boolean littleEndian) {
         List<Object[]> tags = new ArrayList<>(); // {tag, value}, in ascending tag order as TIFF wants
         tags.add(new Object[] {dateTag, taken.format(EXIF_TIME)});
         if (offset != null) {
@@ -77,7 +77,7 @@ final class MediaSamples {
     }
 
     /** A real JPEG of random pixels ({@code side}² pixels, a few KB) with the EXIF segment right after SOI. */
-    static byte[] jpeg(byte[] exifTiff, int side, long seed) {
+    public static byte[] jpeg(byte[] exifTiff, int side, long seed) {
         byte[] plain = plainJpeg(side, seed);
         if (exifTiff == null) {
             return plain;
@@ -95,12 +95,12 @@ final class MediaSamples {
         return out.toByteArray();
     }
 
-    static byte[] plainJpeg(int side, long seed) {
+    public static byte[] plainJpeg(int side, long seed) {
         return encode("jpg", side, seed);
     }
 
     /** A real PNG with an eXIf chunk after IHDR. */
-    static byte[] png(byte[] exifTiff, long seed) {
+    public static byte[] png(byte[] exifTiff, long seed) {
         byte[] plain = encode("png", 8, seed);
         int afterIhdr = 8 + 8 + 13 + 4;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -143,12 +143,12 @@ final class MediaSamples {
      * A HEIF file reduced to what locates its metadata: ftyp, meta (hdlr, iinf with one 'Exif' item, iloc
      * with one extent) and mdat holding the item ("Exif\0\0" offset, then the TIFF block).
      */
-    static byte[] heif(byte[] exifTiff) {
+    public static byte[] heif(byte[] exifTiff) {
         return heif(exifTiff, "heic");
     }
 
     /** The same with another major brand, e.g. "avif" for an AVIF file. */
-    static byte[] heif(byte[] exifTiff, String brand) {
+    public static byte[] heif(byte[] exifTiff, String brand) {
         byte[] ftyp = box("ftyp", concat(brand.getBytes(StandardCharsets.US_ASCII), new byte[4],
                 ("mif1" + brand).getBytes(StandardCharsets.US_ASCII)));
         byte[] hdlr = fullBox("hdlr", 0, concat(new byte[4], "pict".getBytes(StandardCharsets.US_ASCII), new byte[12],
@@ -170,7 +170,7 @@ final class MediaSamples {
     }
 
     /** A QuickTime/MP4 file: ftyp, a moov with an mvhd (version 0 or 1) saying when it was made, and some media data. */
-    static byte[] movie(Instant created, int version, int mediaBytes) {
+    public static byte[] movie(Instant created, int version, int mediaBytes) {
         long seconds = created.getEpochSecond() + 2_082_844_800L;
         byte[] times = version == 1 ? concat(u64(seconds), u64(seconds), u32(600), u64(0)) : concat(u32((int) seconds),
                 u32((int) seconds), u32(600), u32(0));
@@ -182,7 +182,7 @@ final class MediaSamples {
     }
 
     /** A WebP container with an EXIF chunk (in the "Exif\0\0"-prefixed form some writers use). */
-    static byte[] webp(byte[] exifTiff) {
+    public static byte[] webp(byte[] exifTiff) {
         byte[] exif = concat("Exif\0\0".getBytes(StandardCharsets.US_ASCII), exifTiff);
         byte[] pad = exif.length % 2 == 1 ? new byte[1] : new byte[0];
         byte[] chunks = concat("EXIF".getBytes(StandardCharsets.US_ASCII), u32le(exif.length), exif, pad);
@@ -214,7 +214,7 @@ final class MediaSamples {
         return ByteBuffer.allocate(8).putLong(v).array();
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
