@@ -2,11 +2,11 @@ package dev.photosidecar.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.photosidecar.config.ExAppIdentity;
-import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.cli.nextcloud.ExAppRegistrar;
 import dev.photosidecar.cli.nextcloud.Occ;
 import dev.photosidecar.cli.nextcloud.SidecarHeartbeat;
+import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.config.SidecarConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

@@ -1,11 +1,11 @@
 package dev.photosidecar.cli;
 
+import dev.photosidecar.config.Units;
 import dev.photosidecar.push.ProgressDisplay;
 import dev.photosidecar.push.PushAbort;
 import dev.photosidecar.push.PushOptions;
 import dev.photosidecar.push.PushReport;
 import dev.photosidecar.push.PushRun;
-import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;

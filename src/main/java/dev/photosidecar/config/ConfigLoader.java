@@ -1,9 +1,9 @@
 package dev.photosidecar.config;
 
-import dev.photosidecar.names.PathTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.photosidecar.names.PathTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

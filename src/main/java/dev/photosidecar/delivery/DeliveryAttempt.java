@@ -1,11 +1,11 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.RetryPolicy;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.Spool;
 import java.time.Clock;
 import java.time.Duration;

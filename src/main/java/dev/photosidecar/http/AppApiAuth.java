@@ -1,8 +1,8 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.config.ExAppIdentity;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -1,9 +1,9 @@
 package dev.photosidecar.http;
 
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import dev.photosidecar.config.ServerLimits;
 import dev.photosidecar.config.Units;
+import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.Problem;
 import dev.photosidecar.ledger.Device;
 import io.javalin.http.Handler;
 import java.time.Clock;

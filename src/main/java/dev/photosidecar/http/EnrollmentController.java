@@ -2,9 +2,9 @@ package dev.photosidecar.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.EnrolledDevice;

@@ -1,8 +1,8 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.EnrolledDevice;
 import io.javalin.http.Context;

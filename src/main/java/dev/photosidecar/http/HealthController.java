@@ -1,16 +1,16 @@
 package dev.photosidecar.http;
 
-import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.config.Units;
+import dev.photosidecar.delivery.CachedHealth;
 import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.spool.Spool;
-import dev.photosidecar.delivery.CachedHealth;
 import io.javalin.http.Context;
 import java.time.Duration;
-import java.util.function.Supplier;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code /healthz}: the process answers, and nothing that only a restart brings back has stopped (the delivery

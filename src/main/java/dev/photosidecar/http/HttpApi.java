@@ -1,9 +1,10 @@
 package dev.photosidecar.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.config.ServerLimits;
+import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.spool.Spool;
@@ -12,7 +13,6 @@ import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.time.Duration;
 import java.util.Map;
-import dev.photosidecar.config.ServerLimits;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package dev.photosidecar.http;
 
+import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;

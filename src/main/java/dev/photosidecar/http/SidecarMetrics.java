@@ -2,11 +2,11 @@ package dev.photosidecar.http;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryEvents;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.HostBreaker;
+import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;

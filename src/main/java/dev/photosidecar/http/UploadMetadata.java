@@ -2,12 +2,13 @@ package dev.photosidecar.http;
 
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.names.FileNames;
 import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.names.FileNames;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -16,7 +17,6 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import java.text.Normalizer;
 
 /**
  * Everything an upload says about itself in its headers, checked before a byte of the body is read. All

@@ -1,7 +1,7 @@
 package dev.photosidecar.push;
 
-import dev.photosidecar.push.UploadResult.Outcome;
 import dev.photosidecar.config.Units;
+import dev.photosidecar.push.UploadResult.Outcome;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.DeliveryWorkers;
 import dev.photosidecar.delivery.HostBreaker;
-import dev.photosidecar.delivery.LocalFolderTarget;
+import dev.photosidecar.delivery.target.local.LocalFolderTarget;
 import dev.photosidecar.delivery.target.webdav.AppApiStatus;
 import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.target.webdav.WebDavTarget;

@@ -1,8 +1,8 @@
 package dev.photosidecar.spool;
 
+import dev.photosidecar.config.Units;
 import dev.photosidecar.disk.DiskFull;
 import dev.photosidecar.disk.Durable;
-import dev.photosidecar.config.Units;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.support.TestSidecar;
 import java.util.ArrayList;
 import java.util.List;

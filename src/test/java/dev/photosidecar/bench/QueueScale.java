@@ -1,9 +1,9 @@
 package dev.photosidecar.bench;
 
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
-import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
 import dev.photosidecar.support.TestSidecar;
 import java.net.URI;
 import java.net.http.HttpClient;

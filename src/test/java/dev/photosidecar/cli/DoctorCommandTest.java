@@ -1,7 +1,5 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
-import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,8 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ExAppIdentity;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
-import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import dev.photosidecar.support.TestSidecar;
 import dev.photosidecar.support.WebDavServer;
 import dev.photosidecar.support.WebDavTest;

@@ -1,11 +1,11 @@
 package dev.photosidecar.cli;
 
-import dev.photosidecar.push.MediaSamples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.push.MediaSamples;
 import dev.photosidecar.push.UploadKeys;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.TestSidecar;

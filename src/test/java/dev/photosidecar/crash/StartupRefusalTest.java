@@ -1,16 +1,16 @@
 package dev.photosidecar.crash;
 
-import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.photosidecar.server.App;
 import dev.photosidecar.Main;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
+import dev.photosidecar.server.App;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;

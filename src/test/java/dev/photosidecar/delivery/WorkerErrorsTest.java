@@ -1,12 +1,9 @@
 package dev.photosidecar.delivery;
 
-import dev.photosidecar.names.PathTemplate;
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
-import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.delivery.target.local.LocalFolderTarget;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
@@ -16,6 +13,10 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.RetryPolicy;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import dev.photosidecar.support.Files2;
@@ -25,8 +26,8 @@ import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package dev.photosidecar.http;
 
-import dev.photosidecar.support.UnitTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

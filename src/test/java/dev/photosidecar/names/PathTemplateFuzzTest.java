@@ -1,9 +1,9 @@
 package dev.photosidecar.names;
 
-import dev.photosidecar.names.PathTemplate;
-import dev.photosidecar.names.FileNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.names.FileNames;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;
 import java.time.Instant;

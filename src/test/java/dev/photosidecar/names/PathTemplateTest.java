@@ -1,10 +1,10 @@
 package dev.photosidecar.names;
 
-import dev.photosidecar.names.PathTemplate;
-import dev.photosidecar.names.FileNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.photosidecar.names.FileNames;
+import dev.photosidecar.names.PathTemplate;
 import dev.photosidecar.support.UnitTest;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

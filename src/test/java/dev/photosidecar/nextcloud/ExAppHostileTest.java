@@ -2,8 +2,8 @@ package dev.photosidecar.nextcloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.config.ExAppIdentity;
+import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.TestSidecar;

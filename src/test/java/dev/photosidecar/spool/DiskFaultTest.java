@@ -1,15 +1,15 @@
 package dev.photosidecar.spool;
 
-import dev.photosidecar.ledger.LedgerErrors;
-import dev.photosidecar.disk.DiskFull;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.photosidecar.disk.DiskFull;
+import dev.photosidecar.ledger.LedgerErrors;
 import dev.photosidecar.support.CrashTest;
-import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.ScratchMount;
+import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.TestSidecar;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

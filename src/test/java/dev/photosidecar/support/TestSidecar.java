@@ -1,8 +1,8 @@
 package dev.photosidecar.support;
 
-import dev.photosidecar.server.App;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.server.App;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;

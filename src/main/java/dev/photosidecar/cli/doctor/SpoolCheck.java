@@ -2,8 +2,8 @@ package dev.photosidecar.cli.doctor;
 
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
-import dev.photosidecar.server.DataGap;
 import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.server.DataGap;
 import dev.photosidecar.server.LedgerGap;
 import dev.photosidecar.spool.HeldFiles;
 import dev.photosidecar.spool.Quarantine;

@@ -1,9 +1,9 @@
 package dev.photosidecar.http.admin;
 
-import dev.photosidecar.http.ErrorCode;
-import dev.photosidecar.http.Problem;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.HostBreaker;
+import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.Problem;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.LedgerStats;

@@ -1,10 +1,11 @@
 package dev.photosidecar.http.resumable;
 
+import dev.photosidecar.config.Units;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
 import dev.photosidecar.http.SidecarMetrics;
+import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.http.UploadMetadata;
-import dev.photosidecar.config.Units;
 import dev.photosidecar.intake.Decision;
 import dev.photosidecar.intake.Intake;
 import dev.photosidecar.intake.KeyConflictException;
@@ -19,7 +20,6 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.ResumableLedger;
 import dev.photosidecar.ledger.ResumableUpload;
-import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.spool.DigestMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.ReceivedUpload;

@@ -1,8 +1,9 @@
 package dev.photosidecar.http.resumable;
 
+import dev.photosidecar.http.BearerAuth;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.http.Problem;
-import dev.photosidecar.http.BearerAuth;
+import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.http.UploadGate;
 import dev.photosidecar.http.UploadKey;
 import dev.photosidecar.http.UploadMetadata;
@@ -10,7 +11,6 @@ import dev.photosidecar.http.UploadReceipt;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.ResumableUpload;
-import dev.photosidecar.http.StorageErrors;
 import dev.photosidecar.spool.OffsetMismatch;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.SpoolException;

@@ -1,9 +1,9 @@
 package dev.photosidecar.ledger.sqlite;
 
+import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.Credentials;
 import dev.photosidecar.ledger.DeviceRegistry;
-import dev.photosidecar.config.SecretBox;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

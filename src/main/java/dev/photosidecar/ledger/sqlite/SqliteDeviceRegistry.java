@@ -1,13 +1,13 @@
 package dev.photosidecar.ledger.sqlite;
 
-import dev.photosidecar.ledger.Device;
-import dev.photosidecar.ledger.DeviceRegistry;
-import dev.photosidecar.ledger.EnrolledDevice;
-import dev.photosidecar.ledger.LedgerException;
-import dev.photosidecar.ledger.Ids;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.DeviceRegistry;
+import dev.photosidecar.ledger.EnrolledDevice;
+import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.LedgerException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;

@@ -1,11 +1,7 @@
 package dev.photosidecar.http.admin;
 
-import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
-import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
-import dev.photosidecar.ledger.sqlite.SqliteLedgerStats;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
@@ -15,6 +11,10 @@ import dev.photosidecar.ledger.JobState;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
+import dev.photosidecar.ledger.sqlite.Database;
+import dev.photosidecar.ledger.sqlite.SqliteDeviceRegistry;
+import dev.photosidecar.ledger.sqlite.SqliteJobLedger;
+import dev.photosidecar.ledger.sqlite.SqliteLedgerStats;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package dev.photosidecar.http.admin;
 
-import dev.photosidecar.support.FunctionalTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.Files2;
+import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.TestSidecar;

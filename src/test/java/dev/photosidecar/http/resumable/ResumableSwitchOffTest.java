@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
-
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http.Response;

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.photosidecar.ledger.Job;
-import dev.photosidecar.ledger.JobState;
-import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.Device;
-import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Ids;
+import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
+import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.NewJob;
+import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
 import java.nio.file.Path;

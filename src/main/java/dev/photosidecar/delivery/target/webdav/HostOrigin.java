@@ -1,8 +1,8 @@
 package dev.photosidecar.delivery.target.webdav;
 
+import dev.photosidecar.config.WebDavSettings;
 import java.io.IOException;
 import java.net.URI;
-import dev.photosidecar.config.WebDavSettings;
 import java.util.Locale;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequestInterceptor;

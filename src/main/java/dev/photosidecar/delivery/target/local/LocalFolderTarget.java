@@ -1,9 +1,14 @@
-package dev.photosidecar.delivery;
+package dev.photosidecar.delivery.target.local;
 
-import dev.photosidecar.names.FileNames;
+import dev.photosidecar.delivery.Delivered;
+import dev.photosidecar.delivery.DeliveryFailure;
+import dev.photosidecar.delivery.DeliveryRequest;
+import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.delivery.FailureKind;
+import dev.photosidecar.disk.Durable;
 import dev.photosidecar.ledger.FailureCode;
 import dev.photosidecar.ledger.Job;
-import dev.photosidecar.disk.Durable;
+import dev.photosidecar.names.FileNames;
 import dev.photosidecar.spool.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
