@@ -62,7 +62,9 @@ class ArchitectureTest {
 
     @Test
     void noCyclesBetweenPackages() {
-        slices().matching("dev.photosidecar.(*)..").should().beFreeOfCycles().check(main);
+        // Every package is its own slice, sub-packages too: http/routes assembles http/admin and http/resumable, and
+        // server/Ledgers picks ledger/sqlite or ledger/postgres, so that neither parent imports its children.
+        slices().matching("dev.photosidecar.(**)").should().beFreeOfCycles().check(main);
     }
 
     @Test

@@ -17,7 +17,7 @@ public final class BearerAuth {
     private final DeviceRegistry devices;
     private final DeviceLimits limits;
 
-    BearerAuth(DeviceRegistry devices, DeviceLimits limits) {
+    public BearerAuth(DeviceRegistry devices, DeviceLimits limits) {
         this.devices = devices;
         this.limits = limits;
     }

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Time comes from the injected clock, so tests drain and refill buckets without sleeping. State is kept
  * per authenticated device id only, so its size is bounded by the enrolled devices.
  */
-final class DeviceLimits {
+public final class DeviceLimits {
     /** The key under which a refusal carries its exact Retry-After, in seconds. */
     static final String RETRY_AFTER_DETAIL = "retryAfterSeconds";
 
@@ -31,7 +31,7 @@ final class DeviceLimits {
     private final Map<String, AtomicLong> announced = new ConcurrentHashMap<>();
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    DeviceLimits(ServerLimits limits, Clock clock) {
+    public DeviceLimits(ServerLimits limits, Clock clock) {
         this.limits = limits;
         this.clock = clock;
     }
@@ -54,7 +54,7 @@ final class DeviceLimits {
      * headers, so that the device is found from one Authorization). Slot and bytes are given back however the
      * upload ends.
      */
-    Handler perDeviceUploads(BearerAuth auth, Handler upload) {
+    public Handler perDeviceUploads(BearerAuth auth, Handler upload) {
         return ctx -> {
             SingleValuedHeaders.require(ctx);
             // Identified here, counted against the rate by the upload handler's own call.

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * ({@code POST /v1/login}, then {@code POST /v1/login/poll}). The app password becomes the user's stored
  * (encrypted) credentials for deliveries; the phone gets a device token.
  */
-final class EnrollmentController {
+public final class EnrollmentController {
     private static final Logger log = LoggerFactory.getLogger(EnrollmentController.class);
     static final Duration LOGIN_FLOW_TTL = Duration.ofMinutes(20);
     /** Enrollment attempts per address per window; one that succeeds is given back. */
@@ -51,7 +51,7 @@ final class EnrollmentController {
     private final AttemptLimit loginStarts;
     private final Cache<String, PendingLogin> logins;
 
-    EnrollmentController(Optional<NextcloudAccounts> accounts, BooleanSupplier hostIsNextcloud, DeviceRegistry devices,
+    public EnrollmentController(Optional<NextcloudAccounts> accounts, BooleanSupplier hostIsNextcloud, DeviceRegistry devices,
                          CredentialStore credentials, Clock clock) {
         this.accounts = accounts;
         this.hostIsNextcloud = hostIsNextcloud;
@@ -65,7 +65,7 @@ final class EnrollmentController {
     }
 
     /** {@code POST /v1/devices} with {@code Authorization: Basic login:app-password} and {@code {"name":…}}. */
-    void enroll(Context ctx) throws InterruptedException {
+    public void enroll(Context ctx) throws InterruptedException {
         NextcloudAccounts nc = available();
         String client = ctx.ip();
         String[] basic = basicCredentials(ctx.header("Authorization"));
@@ -89,7 +89,7 @@ final class EnrollmentController {
     }
 
     /** {@code POST /v1/login}: starts a browser login; the phone opens {@code loginUrl} and polls with {@code pollHandle}. */
-    void startLogin(Context ctx) throws InterruptedException {
+    public void startLogin(Context ctx) throws InterruptedException {
         NextcloudAccounts nc = available();
         String name = JsonBodies.stringField(ctx, "name", false).orElse("Phone (browser login)");
         checkName(name);
@@ -111,7 +111,7 @@ final class EnrollmentController {
     }
 
     /** {@code POST /v1/login/poll} with {@code {"pollHandle":…}}: 202 while pending, 201 with the device token when done. */
-    void pollLogin(Context ctx) throws InterruptedException {
+    public void pollLogin(Context ctx) throws InterruptedException {
         NextcloudAccounts nc = available();
         String handle = JsonBodies.stringField(ctx, "pollHandle", true).orElseThrow();
         // A hash-map lookup, not a comparison: the handle is 130 random bits (Ids.jobId), so what the

@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
  * Renders every error the same way: {@code {"error":{"code":…,"message":…}}}, never a stack trace, and the code
  * again in the {@code X-Error-Code} header for apps that read headers but not bodies (iOS 26.4+).
  */
-final class ErrorResponses {
-    // Logged under the server's name, as these lines always were.
-    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+public final class ErrorResponses {
+    // Logged under the server's name (routes/HttpApi, which this package must not import), as these lines always were.
+    private static final Logger log = LoggerFactory.getLogger("dev.photosidecar.http.routes.HttpApi");
     /** The stable error code of an error answer, as a header. */
     static final String ERROR_CODE_HEADER = "X-Error-Code";
 
@@ -37,7 +37,7 @@ final class ErrorResponses {
      * it; a full disk anywhere below (a spool write, an fsync, a ledger insert) as 507, which the client may retry;
      * anything else as a 500 that names nothing internal, with the details in the log.
      */
-    static void sendFailure(Context ctx, Exception e) {
+    public static void sendFailure(Context ctx, Exception e) {
         send(ctx, StorageErrors.answerFor(e).orElseGet(() -> unexpected(ctx, e)));
     }
 
@@ -50,7 +50,7 @@ final class ErrorResponses {
         return new Problem(ErrorCode.INTERNAL_ERROR, "internal error; the sidecar's log has the details");
     }
 
-    static void send(Context ctx, Problem p) {
+    public static void send(Context ctx, Problem p) {
         // A limiter that knows when the client may come back says so in the problem's details.
         Object exact = p.details().get(DeviceLimits.RETRY_AFTER_DETAIL);
         java.util.Optional<Integer> wait = exact instanceof Integer s ? java.util.Optional.of(s) : retryAfter(p.code());

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * a registration written since the last one, so {@code nextcloud register} works while the sidecar runs; until
  * there is one, they answer {@code 404 EXAPP_NOT_REGISTERED}.
  */
-final class ExAppController {
+public final class ExAppController {
     private static final Logger log = LoggerFactory.getLogger(ExAppController.class);
 
     private final AppApiAuth auth;
@@ -29,7 +29,7 @@ final class ExAppController {
     private final String publicUrl;
     private final Runnable onEnabled;
 
-    ExAppController(AppApiAuth auth, ExAppLink link, DeviceRegistry devices, Runnable reportInitDone,
+    public ExAppController(AppApiAuth auth, ExAppLink link, DeviceRegistry devices, Runnable reportInitDone,
                     String publicUrl, Runnable onEnabled) {
         this.auth = auth;
         this.link = link;
@@ -40,7 +40,7 @@ final class ExAppController {
     }
 
     /** No auth (AppAPI sends none), but only once registered: AppAPI must not take an unregistered sidecar for its app. */
-    void heartbeat(Context ctx) {
+    public void heartbeat(Context ctx) {
         if (link.refresh().isEmpty()) {
             throw AppApiAuth.notRegistered();
         }
@@ -48,7 +48,7 @@ final class ExAppController {
     }
 
     /** Nothing to prepare: report 100 % from the background, as AppAPI expects, and answer at once. */
-    void init(Context ctx) {
+    public void init(Context ctx) {
         link.refresh();
         auth.verify(ctx);
         log.info("Nextcloud initialises the ExApp (POST /init); reporting 100 %");
@@ -56,7 +56,7 @@ final class ExAppController {
         ctx.json(Map.of());
     }
 
-    void enabled(Context ctx) {
+    public void enabled(Context ctx) {
         link.refresh();
         auth.verify(ctx);
         String flag = ctx.queryParam("enabled");
@@ -75,7 +75,7 @@ final class ExAppController {
     }
 
     /** USER route: a device for the logged-in Nextcloud user, and where the phone uploads directly. */
-    void enrollDevice(Context ctx) {
+    public void enrollDevice(Context ctx) {
         String user = auth.verify(ctx);
         if (user.isEmpty()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this route needs a logged-in Nextcloud user");

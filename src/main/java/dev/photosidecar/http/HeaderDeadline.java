@@ -20,13 +20,13 @@ import org.slf4j.LoggerFactory;
  * most a quarter of the timeout late. A connection waiting for its next request (nothing received yet)
  * is left to the idle timeout.
  */
-final class HeaderDeadline implements Connection.Listener {
+public final class HeaderDeadline implements Connection.Listener {
     private static final Logger log = LoggerFactory.getLogger(HeaderDeadline.class);
 
     private final long timeoutNanos;
     private final long checkEveryNanos;
 
-    HeaderDeadline(Duration timeout) {
+    public HeaderDeadline(Duration timeout) {
         this.timeoutNanos = timeout.toNanos();
         this.checkEveryNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), timeoutNanos / 4);
     }

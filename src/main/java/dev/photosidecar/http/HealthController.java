@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * answer too. The target's check is remembered for {@link #TARGET_CHECK_TTL} and runs on the target's own probe
  * connections, so probes cannot flood the host or wait behind deliveries.
  */
-final class HealthController {
+public final class HealthController {
     static final Duration TARGET_CHECK_TTL = Duration.ofSeconds(5);
 
     private final JobLedger ledger;
@@ -28,7 +28,7 @@ final class HealthController {
     private final Supplier<DeliveryTarget.Health> delivery;
     private final UploadGate gate;
 
-    HealthController(JobLedger ledger, Spool spool, DeliveryTarget target, Supplier<DeliveryTarget.Health> delivery,
+    public HealthController(JobLedger ledger, Spool spool, DeliveryTarget target, Supplier<DeliveryTarget.Health> delivery,
                      UploadGate gate) {
         this.ledger = ledger;
         this.spool = spool;
@@ -38,7 +38,7 @@ final class HealthController {
         this.gate = gate;
     }
 
-    void health(Context ctx) {
+    public void health(Context ctx) {
         DeliveryTarget.Health d = delivery.get();
         if (!d.ok()) {
             ErrorResponses.send(ctx, new dev.photosidecar.http.Problem(ErrorCode.NOT_LIVE, "not live: " + d.detail()));
@@ -47,7 +47,7 @@ final class HealthController {
         ctx.json(Map.of("status", "ok"));
     }
 
-    void ready(Context ctx) {
+    public void ready(Context ctx) {
         Map<String, Object> checks = new LinkedHashMap<>();
         boolean ok = true;
         try {

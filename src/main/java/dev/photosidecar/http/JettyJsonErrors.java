@@ -15,10 +15,10 @@ import org.eclipse.jetty.util.Callback;
  * Jetty's own error pages (a malformed request line, headers too large, an ambiguous path) in the API's
  * JSON shape, so that no client ever sees HTML or a stack trace.
  */
-final class JettyJsonErrors extends ErrorHandler {
+public final class JettyJsonErrors extends ErrorHandler {
     private final ObjectMapper mapper;
 
-    JettyJsonErrors(ObjectMapper mapper) {
+    public JettyJsonErrors(ObjectMapper mapper) {
         this.mapper = mapper;
         setShowStacks(false);
         setShowCauses(false);

@@ -20,7 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The job calls: status, listing, acknowledge, retry, cancel, and the key check. */
-final class JobController {
+public final class JobController {
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 500;
 
@@ -30,7 +30,7 @@ final class JobController {
     private final Runnable newJobSignal;
     private final DeliveryTarget target;
 
-    JobController(BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal, DeliveryTarget target) {
+    public JobController(BearerAuth auth, JobLedger ledger, Spool spool, Runnable newJobSignal, DeliveryTarget target) {
         this.target = target;
         this.auth = auth;
         this.ledger = ledger;
@@ -38,7 +38,7 @@ final class JobController {
         this.newJobSignal = newJobSignal;
     }
 
-    void get(Context ctx) {
+    public void get(Context ctx) {
         Device device = auth.device(ctx);
         String id = ctx.pathParam("id");
         Job job = ledger.findForDevice(device.id(), id)
@@ -46,7 +46,7 @@ final class JobController {
         ctx.json(JobView.of(job));
     }
 
-    void getByKey(Context ctx) {
+    public void getByKey(Context ctx) {
         Device device = auth.device(ctx);
         String key = UploadKey.require(ctx.pathParam("key"));
         Job job = ledger.findByKey(device.id(), key)
@@ -54,7 +54,7 @@ final class JobController {
         ctx.json(JobView.of(job));
     }
 
-    void list(Context ctx) {
+    public void list(Context ctx) {
         Device device = auth.device(ctx);
         Optional<JobState> state = Optional.ofNullable(ctx.queryParam("state")).map(s -> JobState.fromWire(s)
                 .orElseThrow(() -> new Problem(ErrorCode.INVALID_PARAMETER, "state '" + UploadKey.printable(s)
@@ -68,14 +68,14 @@ final class JobController {
         ctx.json(body);
     }
 
-    void acknowledge(Context ctx) {
+    public void acknowledge(Context ctx) {
         Device device = auth.device(ctx);
         List<Job> done = ledger.acknowledge(device.id(), List.of(ctx.pathParam("id"))).stream().map(Transition::job).toList();
         done.forEach(this::acknowledged);
         ctx.json(JobView.of(done.get(0)));
     }
 
-    void acknowledgeMany(Context ctx) {
+    public void acknowledgeMany(Context ctx) {
         Device device = auth.device(ctx);
         List<String> ids = JsonBodies.stringList(ctx, "ids");
         List<Job> done = ledger.acknowledge(device.id(), ids).stream().map(Transition::job).toList();
@@ -87,14 +87,14 @@ final class JobController {
         spool.remove(job.id());
     }
 
-    void retry(Context ctx) {
+    public void retry(Context ctx) {
         Device device = auth.device(ctx);
         Job job = ledger.retry(device.id(), ctx.pathParam("id")).job();
         newJobSignal.run();
         ctx.json(JobView.of(job));
     }
 
-    void cancel(Context ctx) {
+    public void cancel(Context ctx) {
         Device device = auth.device(ctx);
         Job job = ledger.cancel(device.id(), ctx.pathParam("id")).job();
         spool.remove(job.id());
@@ -103,7 +103,7 @@ final class JobController {
         ctx.json(JobView.of(job));
     }
 
-    void check(Context ctx) {
+    public void check(Context ctx) {
         Device device = auth.device(ctx);
         List<String> keys = JsonBodies.stringList(ctx, "keys");
         keys.forEach(UploadKey::require);

@@ -119,7 +119,7 @@ public final class SidecarMetrics implements DeliveryEvents {
                 .register(registry).increment();
     }
 
-    String scrape() {
+    public String scrape() {
         return registry.scrape();
     }
 }

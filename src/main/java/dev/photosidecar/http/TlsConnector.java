@@ -19,11 +19,11 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * and {@code SIDECAR_TLS_KEY} are set. The key store is built in memory from the PEM files, under a random
  * password that exists only in this process.
  */
-final class TlsConnector {
+public final class TlsConnector {
     private TlsConnector() {
     }
 
-    static Connector create(Server server, HttpConfiguration http, String bind, int port, Optional<TlsFiles> tls) {
+    public static Connector create(Server server, HttpConfiguration http, String bind, int port, Optional<TlsFiles> tls) {
         ServerConnector connector;
         if (tls.isEmpty()) {
             connector = new ServerConnector(server, new HttpConnectionFactory(http));

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * out only after the bytes are fsynced in place and the job row is committed; anything that fails before
  * that leaves neither file nor row behind.
  */
-final class UploadController {
+public final class UploadController {
     private static final Logger log = LoggerFactory.getLogger(UploadController.class);
 
     private final UploadGate gate;
@@ -39,7 +39,7 @@ final class UploadController {
      *                           the {@code Upload-Length} it announces (if any) is returned, to be held against the
      *                           bytes that arrive
      */
-    UploadController(UploadGate gate, BearerAuth auth, Spool spool, Intake intake,
+    public UploadController(UploadGate gate, BearerAuth auth, Spool spool, Intake intake,
                      SidecarMetrics metrics, UnfinishedUpload supersedeReceiving,
                      java.util.function.Function<Context, java.util.OptionalLong> partialUploadRules) {
         this.metrics = metrics;
@@ -51,7 +51,7 @@ final class UploadController {
         this.partialUploadRules = partialUploadRules;
     }
 
-    void upload(Context ctx) throws IOException {
+    public void upload(Context ctx) throws IOException {
         try {
             receive(ctx);
         } catch (RuntimeException e) {

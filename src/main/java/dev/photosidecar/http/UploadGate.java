@@ -20,7 +20,7 @@ public final class UploadGate {
     private final java.util.function.BooleanSupplier appEnabled;
 
     /** @param appEnabled whether uploads are taken at all (an ExApp that Nextcloud disabled takes none) */
-    UploadGate(int limit, java.util.function.BooleanSupplier appEnabled) {
+    public UploadGate(int limit, java.util.function.BooleanSupplier appEnabled) {
         this.limit = limit;
         this.appEnabled = appEnabled;
     }
@@ -56,12 +56,12 @@ public final class UploadGate {
         return closed;
     }
 
-    int running() {
+    public int running() {
         return running.get();
     }
 
     /** Refuses new uploads and waits up to {@code grace} for running ones; true if they all finished. */
-    synchronized boolean closeAndAwait(Duration grace) throws InterruptedException {
+    public synchronized boolean closeAndAwait(Duration grace) throws InterruptedException {
         closed = true;
         long deadline = System.nanoTime() + grace.toNanos();
         while (running.get() > 0) {

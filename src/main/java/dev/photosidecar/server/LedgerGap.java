@@ -3,7 +3,6 @@ package dev.photosidecar.server;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.ledger.Ledger;
-import dev.photosidecar.ledger.Ledgers;
 import dev.photosidecar.spool.HeldFiles;
 import java.nio.file.Files;
 import java.util.Optional;

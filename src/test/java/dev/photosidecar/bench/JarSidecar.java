@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  */
 final class JarSidecar implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
     private static final Pattern GC_LINE = Pattern.compile("(\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
     private final Process process;
@@ -106,7 +107,7 @@ final class JarSidecar implements AutoCloseable {
             sleep(5);
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - launched);
-        return new JarSidecar(process, port, log, gcLog, wall, cpuSeconds(process.pid()));
+        return new JarSidecar(process, port, log, gcLog, wall, ProcessStats.cpuSeconds(process.pid()));
     }
 
     Duration startup() {
@@ -123,18 +124,60 @@ final class JarSidecar implements AutoCloseable {
 
     /** CPU time (user + system, all threads) the process has used so far. */
     double cpuSeconds() {
-        return cpuSeconds(process.pid());
+        return ProcessStats.cpuSeconds(process.pid());
     }
 
-    private static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields 14 and 15 of proc(5) (utime, stime) are 11 and 12 after the command name, in clock ticks (100/s)
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
+    long pid() {
+        return process.pid();
+    }
+
+    /**
+     * The heap in use now, in bytes, from {@code jcmd PID GC.heap_info} (the "used" of the whole heap). jcmd is a
+     * JVM of its own: call it when the figure is wanted, at rest, not in the middle of a timed run.
+     */
+    long heapUsedBytes() throws IOException, InterruptedException {
+        String out = jcmd("GC.heap_info");
+        Matcher m = HEAP_USED.matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("jcmd GC.heap_info said no heap size: " + out);
         }
+        return Long.parseLong(m.group(1)) << 10;
+    }
+
+    /** Starts a flight recording in the running JVM (for a window that excludes start-up and warm-up). */
+    void startRecording(Path file, Path settings) throws IOException, InterruptedException {
+        jcmd("JFR.start", "name=bench", "settings=" + settings, "filename=" + file);
+    }
+
+    /** Stops the recording {@link #startRecording} began; the JVM writes it to its file. */
+    void stopRecording() throws IOException, InterruptedException {
+        jcmd("JFR.stop", "name=bench");
+    }
+
+    private String jcmd(String... command) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(process.pid())));
+        args.addAll(List.of(command));
+        Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + out);
+        }
+        return out;
+    }
+
+    /** How far the GC log has come: pass it to {@link #peakHeapBytesSince} to look only at what follows. */
+    int gcLogMark() {
+        try {
+            return Files.readAllLines(gcLog).size();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether this JVM mapped {@code archive}, i.e. really started from the class-data-sharing archive. */
+    boolean mapped(Path archive) {
+        return ProcessStats.maps(process.pid(), archive);
     }
 
     URI uri(String path) {
@@ -143,23 +186,24 @@ final class JarSidecar implements AutoCloseable {
 
     /** The resident set's high-water mark so far (Linux VmHWM), read while the process lives. */
     long peakRssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    rssPeakBytes = Math.max(rssPeakBytes, Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
-                }
-            }
-        } catch (IOException gone) {
-            // the process ended: keep the last reading
-        }
+        rssPeakBytes = Math.max(rssPeakBytes, ProcessStats.peakRssBytes(process.pid()));
         return rssPeakBytes;
     }
 
     /** The most heap in use at any collection so far (the "before" figure of every GC line), in bytes. */
     long peakHeapBytes() {
+        return peakHeapBytesSince(0);
+    }
+
+    /**
+     * The most heap in use at any collection after line {@code mark} of the GC log ({@link #gcLogMark}), in bytes:
+     * the heap under the load that ran since; 0 when no collection happened.
+     */
+    long peakHeapBytesSince(int mark) {
         long peak = 0;
         try {
-            for (String line : Files.readAllLines(gcLog)) {
+            List<String> lines = Files.readAllLines(gcLog);
+            for (String line : lines.subList(Math.min(mark, lines.size()), lines.size())) {
                 Matcher m = GC_LINE.matcher(line);
                 if (m.find()) {
                     peak = Math.max(peak, bytes(m.group(1), m.group(2)));

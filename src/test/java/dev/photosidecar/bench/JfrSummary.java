@@ -53,30 +53,36 @@ final class JfrSummary {
                 n, 100.0 * n / Math.max(1, total), frame)));
     }
 
-    private static List<List<String>> stacks(Path recording, String event) throws IOException, InterruptedException {
+    /** The stack of every {@code event} in the recording, top frame first, without line numbers. */
+    static List<List<String>> stacks(Path recording, String event) throws IOException, InterruptedException {
+        List<List<String>> stacks = new java.util.ArrayList<>();
+        List<String> current = null;
+        for (String line : print(recording, event, 64)) {
+            String t = line.trim();
+            if (t.startsWith("stackTrace = [")) {
+                current = new java.util.ArrayList<>();
+            } else if (current != null && t.equals("]")) {
+                stacks.add(current);
+                current = null;
+            } else if (current != null && !t.equals("...")) {
+                int cut = t.indexOf(" line:");
+                current.add(cut > 0 ? t.substring(0, cut) : t);
+            }
+        }
+        return stacks;
+    }
+
+    /** {@code jfr print --events EVENT} of the recording, as lines. */
+    static List<String> print(Path recording, String event, int stackDepth) throws IOException, InterruptedException {
         Path jfr = Path.of(System.getProperty("java.home"), "bin", "jfr");
         Path out = Files.createTempFile("jfr-", ".txt");
         try {
-            Process p = new ProcessBuilder(jfr.toString(), "print", "--stack-depth", "64", "--events", event, recording.toString())
-                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(jfr.toString(), "print", "--stack-depth", String.valueOf(stackDepth), "--events", event,
+                    recording.toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
             if (p.waitFor() != 0) {
                 throw new IOException("jfr print failed: " + Files.readString(out));
             }
-            List<List<String>> stacks = new java.util.ArrayList<>();
-            List<String> current = null;
-            for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-                String t = line.trim();
-                if (t.startsWith("stackTrace = [")) {
-                    current = new java.util.ArrayList<>();
-                } else if (current != null && t.equals("]")) {
-                    stacks.add(current);
-                    current = null;
-                } else if (current != null && !t.equals("...")) {
-                    int cut = t.indexOf(" line:");
-                    current.add(cut > 0 ? t.substring(0, cut) : t);
-                }
-            }
-            return stacks;
+            return Files.readAllLines(out, StandardCharsets.UTF_8);
         } finally {
             Files.deleteIfExists(out);
         }

@@ -1,10 +1,25 @@
-package dev.photosidecar.http;
+package dev.photosidecar.http.routes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.config.ServerLimits;
 import dev.photosidecar.delivery.DeliveryTarget;
+import dev.photosidecar.http.AppApiAuth;
+import dev.photosidecar.http.BearerAuth;
+import dev.photosidecar.http.DeviceLimits;
+import dev.photosidecar.http.EnrollmentController;
 import dev.photosidecar.http.ErrorCode;
+import dev.photosidecar.http.ErrorResponses;
+import dev.photosidecar.http.ExAppController;
+import dev.photosidecar.http.HeaderDeadline;
+import dev.photosidecar.http.HealthController;
+import dev.photosidecar.http.JettyJsonErrors;
+import dev.photosidecar.http.JobController;
 import dev.photosidecar.http.Problem;
+import dev.photosidecar.http.SecurityHeaders;
+import dev.photosidecar.http.SidecarMetrics;
+import dev.photosidecar.http.TlsConnector;
+import dev.photosidecar.http.UploadController;
+import dev.photosidecar.http.UploadGate;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.spool.Spool;

@@ -1,7 +1,8 @@
-package dev.photosidecar.ledger;
+package dev.photosidecar.server;
 
 import dev.photosidecar.config.DatabaseSettings;
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.postgres.PostgresLedger;
 import dev.photosidecar.ledger.postgres.PostgresUrl;
 import dev.photosidecar.ledger.sqlite.SqliteLedger;
