@@ -57,7 +57,6 @@ public class JdbcJobLedger implements JobLedger {
         this.dialect = dialect;
     }
 
-
     private long now() {
         return clock.millis();
     }
