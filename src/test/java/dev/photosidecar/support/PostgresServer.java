@@ -1,7 +1,6 @@
 package dev.photosidecar.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,9 +12,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -40,7 +37,8 @@ public final class PostgresServer {
     private static final String DIR_PREFIX = "sidecar-pg-";
     private static final String OWNER_FILE = "owner.pid";
     private static final String USER = "sidecar_test";
-    private static final int EXIT_CANNOT_INSTALL = 3;
+    private static final int EXIT_CANNOT_INSTALL = SetupScript.EXIT_CANNOT_INSTALL;
+    private static final SetupScript SCRIPT = new SetupScript(SCRIPT_RESOURCE, "the PostgreSQL script");
     private static final long INSTALL_TIMEOUT_SECONDS = 900;
     private static final long START_TIMEOUT_SECONDS = 120;
     private static final long STOP_TIMEOUT_SECONDS = 60;
@@ -173,7 +171,7 @@ public final class PostgresServer {
 
     private static PostgresServer startCluster() throws Unavailable {
         Path script = script();
-        Result install = run(script, INSTALL_TIMEOUT_SECONDS, "install");
+        SetupScript.Result install = SCRIPT.run(INSTALL_TIMEOUT_SECONDS, "install");
         if (install.exitCode() != 0) {
             throw new Unavailable((install.exitCode() == EXIT_CANNOT_INSTALL ? "" : "install failed, exit "
                     + install.exitCode() + ":\n") + install.output().strip());
@@ -193,11 +191,11 @@ public final class PostgresServer {
             throw new Unavailable("cannot create a folder for the cluster in " + tmp + ": " + e);
         }
         String password = randomPassword();
-        Result last = null;
+        SetupScript.Result last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
             long started = System.nanoTime();
-            last = run(script, START_TIMEOUT_SECONDS, "start", dir.toString(), String.valueOf(port), USER, password);
+            last = SCRIPT.run(START_TIMEOUT_SECONDS, "start", dir.toString(), String.valueOf(port), USER, password);
             if (last.exitCode() == 0) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
                 PostgresServer server = new PostgresServer(dir, port, password, millis);
@@ -244,7 +242,7 @@ public final class PostgresServer {
     }
 
     private static void stopAndDelete(Path script, Path dir) {
-        Result r = run(script, STOP_TIMEOUT_SECONDS, "stop", dir.toString());
+        SetupScript.Result r = SCRIPT.run(STOP_TIMEOUT_SECONDS, "stop", dir.toString());
         if (r.exitCode() != 0) {
             System.err.println("PostgresServer: could not stop the cluster in " + dir + ":\n" + r.output());
             return;
@@ -258,55 +256,11 @@ public final class PostgresServer {
         }
     }
 
-    private static synchronized Path script() throws Unavailable {
-        try (InputStream in = PostgresServer.class.getResourceAsStream(SCRIPT_RESOURCE)) {
-            if (in == null) {
-                throw new Unavailable(SCRIPT_RESOURCE + " is not on the test class path");
-            }
-            Path tmp = Files.createTempFile("postgres-server-", ".sh");
-            tmp.toFile().deleteOnExit();
-            Files.write(tmp, in.readAllBytes());
-            return tmp;
+    private static Path script() throws Unavailable {
+        try {
+            return SCRIPT.file();
         } catch (IOException e) {
             throw new Unavailable("cannot copy " + SCRIPT_RESOURCE + " to a temporary file: " + e);
-        }
-    }
-
-    private record Result(int exitCode, String output) {
-    }
-
-    /** Runs the script with bash; its output (stdout + stderr) goes to a file, so no pipe can hang us. */
-    private static Result run(Path script, long timeoutSeconds, String... args) {
-        Path out = null;
-        try {
-            out = Files.createTempFile("postgres-server-", ".out");
-            List<String> command = new ArrayList<>(List.of("bash", script.toString()));
-            command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                return new Result(124, "timed out after " + timeoutSeconds + " s: " + String.join(" ", args)
-                        + "\n" + Files.readString(out, StandardCharsets.ISO_8859_1));
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1));
-        } catch (IOException e) {
-            return new Result(EXIT_CANNOT_INSTALL, "cannot run bash " + SCRIPT_RESOURCE + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running the PostgreSQL script", e);
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // a temp file
-                }
-            }
         }
     }
 

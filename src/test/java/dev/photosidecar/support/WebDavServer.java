@@ -1,7 +1,6 @@
 package dev.photosidecar.support;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -85,15 +83,15 @@ public final class WebDavServer implements AutoCloseable {
 
     private static final String SCRIPT_RESOURCE = "/webdav/webdav-servers.sh";
     private static final String USER = "photos";
-    private static final int EXIT_CANNOT_INSTALL = 3;
+    private static final int EXIT_CANNOT_INSTALL = SetupScript.EXIT_CANNOT_INSTALL;
+    private static final SetupScript SCRIPT = new SetupScript(SCRIPT_RESOURCE, "the WebDAV script");
     private static final long INSTALL_TIMEOUT_SECONDS = 900;
     private static final long START_TIMEOUT_SECONDS = 90;
     private static final long STOP_TIMEOUT_SECONDS = 60;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Set<WebDavServer> RUNNING = ConcurrentHashMap.newKeySet();
 
-    private static Path script;
-    private static Result installResult;
+    private static SetupScript.Result installResult;
     private static boolean shutdownHookAdded;
 
     private final Kind kind;
@@ -117,7 +115,7 @@ public final class WebDavServer implements AutoCloseable {
         ensureInstalled();
         Path absolute = dir.toAbsolutePath().normalize();
         String password = randomPassword();
-        Result last = null;
+        SetupScript.Result last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
             WebDavServer server = new WebDavServer(kind, absolute, port, password);
@@ -138,7 +136,7 @@ public final class WebDavServer implements AutoCloseable {
         if (running) {
             return;
         }
-        Result r = runStart();
+        SetupScript.Result r = runStart();
         if (r.exitCode() != 0) {
             throw new IllegalStateException("could not restart " + kind + " on port " + port + ":\n" + r.output());
         }
@@ -149,7 +147,7 @@ public final class WebDavServer implements AutoCloseable {
         if (!running) {
             return;
         }
-        Result r = run(STOP_TIMEOUT_SECONDS, "stop", kind.scriptName(), dir.toString());
+        SetupScript.Result r = SCRIPT.run(STOP_TIMEOUT_SECONDS, "stop", kind.scriptName(), dir.toString());
         if (r.exitCode() != 0) {
             throw new IllegalStateException("could not stop " + kind + " in " + dir + ":\n" + r.output());
         }
@@ -273,8 +271,8 @@ public final class WebDavServer implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------
 
-    private Result runStart() {
-        Result r = run(START_TIMEOUT_SECONDS, "start", kind.scriptName(), dir.toString(), String.valueOf(port),
+    private SetupScript.Result runStart() {
+        SetupScript.Result r = SCRIPT.run(START_TIMEOUT_SECONDS, "start", kind.scriptName(), dir.toString(), String.valueOf(port),
                 USER, password);
         if (r.exitCode() == 0) {
             running = true;
@@ -289,10 +287,10 @@ public final class WebDavServer implements AutoCloseable {
      * (or fails it when {@code CI=true}) - and does so again for every later test, without re-running apt.
      */
     private static void ensureInstalled() {
-        Result r;
+        SetupScript.Result r;
         synchronized (WebDavServer.class) {
             if (installResult == null) {
-                installResult = run(INSTALL_TIMEOUT_SECONDS, "install");
+                installResult = SCRIPT.run(INSTALL_TIMEOUT_SECONDS, "install");
             }
             r = installResult;
         }
@@ -306,63 +304,6 @@ public final class WebDavServer implements AutoCloseable {
             throw new AssertionError(message + "\n(CI=true: WebDAV tests must not be skipped)");
         }
         Assumptions.abort(message);
-    }
-
-    private static synchronized Path script() {
-        if (script == null) {
-            try (InputStream in = WebDavServer.class.getResourceAsStream(SCRIPT_RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException(SCRIPT_RESOURCE + " is not on the test class path");
-                }
-                Path tmp = Files.createTempFile("webdav-servers-", ".sh");
-                tmp.toFile().deleteOnExit();
-                Files.write(tmp, in.readAllBytes());
-                script = tmp;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return script;
-    }
-
-    private record Result(int exitCode, String output) {
-    }
-
-    /** Runs the script with bash; its output (stdout + stderr) goes to a file, so no pipe can hang us. */
-    private static Result run(long timeoutSeconds, String... args) {
-        Path out = null;
-        try {
-            out = Files.createTempFile("webdav-servers-", ".out");
-            List<String> command = new ArrayList<>();
-            command.add("bash");
-            command.add(script().toString());
-            command.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-            Process p = pb.start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                return new Result(124, "timed out after " + timeoutSeconds + " s: " + String.join(" ", args)
-                        + "\n" + Files.readString(out, StandardCharsets.ISO_8859_1));
-            }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1));
-        } catch (IOException e) {
-            return new Result(EXIT_CANNOT_INSTALL, "cannot run bash " + SCRIPT_RESOURCE + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running the WebDAV script", e);
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // a temp file
-                }
-            }
-        }
     }
 
     private static synchronized void addShutdownHookOnce() {
