@@ -137,8 +137,17 @@ final class Dispatcher implements Runnable {
         return boundedWait(breaker.nextProbeAt().orElse(clock.instant()));
     }
 
+    /**
+     * Until the next job the dispatcher may claim falls due, or a pause runs out. A paused user's jobs are due but
+     * are not claimed, so they must not set the wait: counting them made the dispatcher poll the ledger every 10 ms
+     * for as long as a pause lasted (a pause is lifted early by a credential change, seen within {@link #IDLE_POLL}).
+     */
     private Duration untilNextDue() {
-        Optional<Instant> next = ledger.nextDueAt();
+        Optional<Instant> next = ledger.nextDueAt(userPauses.pausedUsers());
+        Optional<Instant> pauseEnds = userPauses.firstEnd();
+        if (pauseEnds.isPresent() && (next.isEmpty() || pauseEnds.get().isBefore(next.get()))) {
+            next = pauseEnds;
+        }
         return next.isEmpty() ? IDLE_POLL : boundedWait(next.get());
     }
 

@@ -28,6 +28,11 @@ public final class UserPauses {
         return List.copyOf(paused.keySet());
     }
 
+    /** When the first pause runs out, if any user is paused: the dispatcher looks again then at the latest. */
+    public java.util.Optional<Instant> firstEnd() {
+        return paused.values().stream().map(Pause::until).min(Instant::compareTo);
+    }
+
     /** Ends the pauses that ran out or whose credentials changed; returns the users set free. */
     public List<String> release(Instant now, ToLongFunction<String> credentialVersion) {
         List<String> freed = paused.entrySet().stream()

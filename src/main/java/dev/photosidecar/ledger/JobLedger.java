@@ -53,7 +53,15 @@ public interface JobLedger {
     Optional<Instant> oldestPendingReceivedAt();
 
     /** When the next pending job falls due, if any is waiting. */
-    Optional<Instant> nextDueAt();
+    default Optional<Instant> nextDueAt() {
+        return nextDueAt(List.of());
+    }
+
+    /**
+     * When the next pending job of a user not in {@code skippedUsers} falls due: the dispatcher's wake-up time, which
+     * must not be a paused user's job that is due now but will not be claimed.
+     */
+    Optional<Instant> nextDueAt(Collection<String> skippedUsers);
 
     // ---- the device's and the operator's transitions ----------------------------------------------
 

@@ -101,6 +101,7 @@ public final class PartialStore {
                             Optional<byte[]> chunkSha256, Reservations.Reservation room) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
+        BodyReads reads = new BodyReads(body);
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         boolean cutShort = false;
@@ -109,7 +110,7 @@ public final class PartialStore {
             while (true) {
                 int n;
                 try {
-                    n = body.read(buf);
+                    n = reads.fill(buf);
                 } catch (IOException e) {
                     // The client went away: what arrived is kept, and the client resumes from the offset.
                     cutShort = true;

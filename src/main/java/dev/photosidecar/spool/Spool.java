@@ -95,13 +95,14 @@ public final class Spool {
                                   Reservations.Reservation room) {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
+        BodyReads reads = new BodyReads(body);
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             while (true) {
                 int n;
                 try {
-                    n = body.read(buf);
+                    n = reads.fill(buf);
                 } catch (IOException e) {
                     throw LengthMismatch.endedEarly(count, declared, e.getClass().getSimpleName());
                 }

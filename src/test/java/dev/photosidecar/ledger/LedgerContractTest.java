@@ -213,6 +213,19 @@ public abstract class LedgerContractTest {
     }
 
     @Test
+    void theNextDueTimeLeavesOutSkippedUsersWhoseJobsAreDueButNotClaimed() {
+        Job alices = insert("k");
+        Device bobs = ledger.devices().add("bob", "phone").device();
+        Job bobsJob = insert(bobs, "k");
+        assertThat(jobs.claimDue("w", 10, LEASE, List.of("alice"))).extracting(Job::id).containsExactly(bobsJob.id());
+        assertThat(jobs.reschedule(bobsJob.id(), "w", clock.instant().plusSeconds(90), "host said 503")).isTrue();
+
+        assertThat(jobs.nextDueAt()).hasValue(alices.receivedAt());
+        assertThat(jobs.nextDueAt(List.of("alice"))).hasValue(clock.instant().plusSeconds(90));
+        assertThat(jobs.nextDueAt(List.of("alice", "bob"))).isEmpty();
+    }
+
+    @Test
     void aClaimCountsTheAttemptTakesOnlyDueJobsAndSkipsPausedUsers() {
         Job alices = insert("k");
         Device bobs = ledger.devices().add("bob", "phone").device();

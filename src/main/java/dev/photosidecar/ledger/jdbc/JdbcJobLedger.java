@@ -370,8 +370,7 @@ public class JdbcJobLedger implements JobLedger {
             return List.of();
         }
         long now = now();
-        // An empty user id never exists; it keeps the statement one shape whether or not users are paused.
-        List<String> skip = pausedUsers.isEmpty() ? List.of("") : List.copyOf(pausedUsers);
+        List<String> skip = skipList(pausedUsers);
         List<Job> claimed = withHandle(h -> h.createQuery(dialect.claimDue())
                 .bind("owner", owner).bind("until", now + lease.toMillis()).bind("now", now).bind("max", max)
                 .bindList("skip", skip)
@@ -427,9 +426,17 @@ public class JdbcJobLedger implements JobLedger {
 
     /** When the next pending job falls due, if any is waiting. */
     @Override
-    public Optional<Instant> nextDueAt() {
-        return withHandle(h -> h.createQuery("SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'")
-                .map((rs, ctx) -> Rows.instant(rs, 1)).one());
+    public Optional<Instant> nextDueAt(Collection<String> skippedUsers) {
+        // Walks the due index in order and stops at the first job of a user who is not skipped.
+        return withHandle(h -> h.createQuery("SELECT next_attempt_at FROM jobs WHERE state = 'pending'"
+                        + " AND user_id NOT IN (<skip>) ORDER BY next_attempt_at LIMIT 1")
+                .bindList("skip", skipList(skippedUsers))
+                .map((rs, ctx) -> Rows.instant(rs, 1)).findOne().flatMap(o -> o));
+    }
+
+    /** An empty user id never exists; it keeps a statement one shape whether or not users are skipped. */
+    private static List<String> skipList(Collection<String> users) {
+        return users.isEmpty() ? List.of("") : List.copyOf(users);
     }
 
     /** Extends every lease {@code owner} holds; a live worker calls this well before they run out. */
