@@ -36,6 +36,7 @@ public final class DeliveryWorkers implements AutoCloseable {
     private final Duration lease;
     private final String owner;
     private final HostBreaker breaker;
+    private final UserPauses userPauses;
 
     private final WakeSignal signal = new WakeSignal();
     private final LeaseKeeper leases;
@@ -65,8 +66,8 @@ public final class DeliveryWorkers implements AutoCloseable {
         this.clock = clock;
         this.lease = lease;
         this.owner = owner;
-        UserPauses userPauses = new UserPauses();
-        OutcomeRecorder recorder = new OutcomeRecorder(ledger, breaker, userPauses, credentialVersion, target.name(), owner);
+        this.userPauses = new UserPauses();
+        OutcomeRecorder recorder = new OutcomeRecorder(ledger, breaker, this.userPauses, credentialVersion, target.name(), owner);
         DeliveryAttempt attempt = new DeliveryAttempt(ledger, devices, spool, target, template, zone,
                 new OutcomePolicy(retryPolicy), recorder, clock, owner, () -> ThreadLocalRandom.current().nextDouble(),
                 () -> stopping, () -> events);
@@ -93,6 +94,17 @@ public final class DeliveryWorkers implements AutoCloseable {
         leaseKeeper = housekeeper.scheduleWithFixedDelay(leases::keep, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
         dispatcherThread.start();
         log.info("Delivery: {} workers to the {} target, lease {}s", slots.count(), target.name(), lease.toSeconds());
+    }
+
+    /**
+     * A job of {@code userId} fell due (a new upload): look at once, unless the user's deliveries pause, when the job
+     * waits for the pause to end anyway. Waking the dispatcher for each of them cost a claim and two ledger reads per
+     * upload while a user's backup was held (docs/performance.md, issue 17).
+     */
+    public void jobDue(String userId) {
+        if (!userPauses.isPaused(userId)) {
+            signal.wake();
+        }
     }
 
     /** Something may be due now (a new upload, a retry): look without waiting for the next poll. */

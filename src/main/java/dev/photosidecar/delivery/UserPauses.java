@@ -24,6 +24,10 @@ public final class UserPauses {
         paused.put(user, new Pause(now.plus(PAUSE), credentialVersion, reason));
     }
 
+    public boolean isPaused(String user) {
+        return paused.containsKey(user);
+    }
+
     public List<String> pausedUsers() {
         return List.copyOf(paused.keySet());
     }

@@ -85,15 +85,10 @@ public final class UploadController {
                 throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "Upload-Length announces " + announced.getAsLong()
                         + " bytes but the body had " + body.size() + "; a part is never taken as the whole file, nothing was kept");
             }
-            try {
-                auth.requireStillActive(device);
-            } catch (Problem revoked) {
-                body.discard();
-                throw revoked;
-            }
             NewJob candidate = new NewJob(Ids.jobId(), device.id(), device.userId(), key, meta.filename(),
                     meta.resourceType(), meta.assetId(), meta.contentType(), body.size(), body.sha256(), meta.createdAt());
-            // The whole body wins over an unfinished resumable upload of the same key.
+            // The whole body wins over an unfinished resumable upload of the same key. A device revoked while the
+            // body arrived is refused there, in the ledger's insert, and nothing is kept.
             Decision taken = intake.take(candidate, body, supersedeReceiving);
             Job job = taken.job();
             switch (taken.kind()) {

@@ -1,5 +1,6 @@
 package dev.photosidecar.intake;
 
+import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.DuplicateKeyException;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
@@ -8,6 +9,7 @@ import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The intake rule, one owner for every protocol (plain, tus, IETF): a body that arrived whole and verified either
@@ -20,14 +22,16 @@ import java.util.Optional;
  */
 public final class Intake {
     private final JobLedger jobs;
+    private final DeviceRegistry devices;
     private final Spool spool;
-    private final Runnable newJobDue;
+    private final Consumer<Job> jobDue;
 
-    /** @param newJobDue told when a job becomes due (a new or revived job), so delivery starts at once */
-    public Intake(JobLedger jobs, Spool spool, Runnable newJobDue) {
+    /** @param jobDue told of a job that became due (a new or revived job), so its delivery starts at once */
+    public Intake(JobLedger jobs, DeviceRegistry devices, Spool spool, Consumer<Job> jobDue) {
         this.jobs = jobs;
+        this.devices = devices;
         this.spool = spool;
-        this.newJobDue = newJobDue;
+        this.jobDue = jobDue;
     }
 
     /**
@@ -37,6 +41,7 @@ public final class Intake {
      * @param body       the bytes, whole and verified; committed or discarded here
      * @param unfinished what the body does to an unfinished resumable upload that holds the key
      * @throws KeyConflictException if the key's job has other bytes (nothing is kept)
+     * @throws dev.photosidecar.ledger.LedgerException.Unauthorized if the device was revoked meanwhile (nothing is kept)
      */
     public Decision take(NewJob candidate, ReceivedUpload body, UnfinishedUpload unfinished) {
         Optional<Job> existing = jobs.findByKey(candidate.deviceId(), candidate.key());
@@ -64,17 +69,24 @@ public final class Intake {
             spool.remove(candidate.id());
             throw e;
         }
-        newJobDue.run();
+        jobDue.accept(job);
         return new Decision(Decision.Kind.CREATED, job);
     }
 
     private Decision takeForKnownKey(NewJob candidate, Job known, ReceivedUpload body) {
+        try {
+            // A new key's insert checks the device itself; a known key's answer must not outlive a revocation either.
+            devices.requireStillActive(candidate.deviceId());
+        } catch (RuntimeException revoked) {
+            body.discard();
+            throw revoked;
+        }
         if (known.state() == JobState.FAILED && known.sameContent(body.size(), body.sha256())) {
             // The device sends a failed upload again: take the fresh bytes and try once more.
             spool.commit(body, known.id());
             Optional<Job> revived = jobs.reviveFailed(candidate.deviceId(), known.id());
             if (revived.isPresent()) {
-                newJobDue.run();
+                jobDue.accept(revived.get());
                 return new Decision(Decision.Kind.REVIVED, revived.get());
             }
         } else {

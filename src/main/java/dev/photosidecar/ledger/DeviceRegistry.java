@@ -39,7 +39,12 @@ public interface DeviceRegistry {
      * never becomes a job. Asked of the ledger, not the token cache, so that a revocation by another process counts
      * at once.
      */
-    void requireStillActive(Device device);
+    default void requireStillActive(Device device) {
+        requireStillActive(device.id());
+    }
+
+    /** {@link #requireStillActive(Device)} by the device's id. */
+    void requireStillActive(String deviceId);
 
     List<Device> list();
 

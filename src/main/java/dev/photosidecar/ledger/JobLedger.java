@@ -19,7 +19,10 @@ public interface JobLedger {
 
     // ---- intake ---------------------------------------------------------------------------------
 
-    /** Records a new pending job, due at once. Throws {@link DuplicateKeyException} if the device's key is taken. */
+    /**
+     * Records a new pending job, due at once. Throws {@link DuplicateKeyException} if the device's key is taken, and
+     * {@link LedgerException.Unauthorized} if the device was revoked (checked in the same statement as the insert).
+     */
     Job insert(NewJob job);
 
     // ---- reads ----------------------------------------------------------------------------------

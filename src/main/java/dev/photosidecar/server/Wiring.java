@@ -71,7 +71,7 @@ final class Wiring {
                 config.workers(), config.leaseDuration(), owner, credentials::version, breaker, metrics,
                 () -> deliveryGate.getAsBoolean() && exApp.enabled());
 
-        Intake intake = new Intake(ledger, spool, workers::wake);
+        Intake intake = new Intake(ledger, devices, spool, job -> workers.jobDue(job.userId()));
         resumable = new ResumableUploads(ledger, intake, resumableLedger, spool, partials, clock, config.resumableExpiry(),
                 workers::wake, metrics, config.resumable(), devices, config.serverLimits().maxUnfinishedPerDevice());
         AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker,

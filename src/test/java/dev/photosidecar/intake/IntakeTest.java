@@ -1,13 +1,16 @@
 package dev.photosidecar.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.photosidecar.ledger.Device;
+import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.Ids;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.ledger.LedgerException;
 import dev.photosidecar.ledger.NewJob;
 import dev.photosidecar.ledger.ResourceType;
 import dev.photosidecar.ledger.ResumableLedger;
@@ -50,6 +53,7 @@ class IntakeTest {
     private Spool spool;
     private Intake intake;
     private Device phone;
+    private DeviceRegistry devices;
     private final AtomicInteger wakeups = new AtomicInteger();
 
     @BeforeEach
@@ -58,9 +62,10 @@ class IntakeTest {
         Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
         jobs = new SqliteJobLedger(jdbi, clock);
         resumable = new SqliteResumableLedger(jdbi, clock);
-        phone = new SqliteDeviceRegistry(jdbi, clock).add("alice", "phone").device();
+        devices = new SqliteDeviceRegistry(jdbi, clock);
+        phone = devices.add("alice", "phone").device();
         spool = new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, clock);
-        intake = new Intake(jobs, spool, wakeups::incrementAndGet);
+        intake = new Intake(jobs, devices, spool, job -> wakeups.incrementAndGet());
     }
 
     private ReceivedUpload received(byte[] bytes) {
@@ -115,6 +120,24 @@ class IntakeTest {
         assertThat(conflict.existing().id()).isEqualTo(first.id());
         assertThat(files("ready")).containsExactly(first.id());
         assertThat(files("incoming")).isEmpty();
+    }
+
+    @Test
+    void aBodyWhoseDeviceWasRevokedWhileItArrivedKeepsNothingWhetherItsKeyIsNewOrKnown() throws IOException {
+        byte[] bytes = Files2.randomBytes(6, 1000);
+        Job first = take("k5", bytes).job();
+        ReceivedUpload fresh = received(Files2.randomBytes(7, 1000));
+        ReceivedUpload again = received(bytes);
+        assertThat(devices.revoke(phone.id())).isTrue();
+
+        assertThatThrownBy(() -> intake.take(candidate("k6", fresh), fresh, UnfinishedUpload.STAYS))
+                .isInstanceOf(LedgerException.Unauthorized.class).hasMessageContaining("revoked");
+        assertThatThrownBy(() -> intake.take(candidate("k5", again), again, UnfinishedUpload.STAYS))
+                .isInstanceOf(LedgerException.Unauthorized.class).hasMessageContaining("revoked");
+        assertThat(jobs.findByKey(phone.id(), "k6")).isEmpty();
+        assertThat(files("ready")).containsExactly(first.id());
+        assertThat(files("incoming")).isEmpty();
+        assertThat(wakeups).hasValue(1);
     }
 
     @Test

@@ -213,6 +213,19 @@ public abstract class LedgerContractTest {
     }
 
     @Test
+    void anInsertForARevokedDeviceIsRefusedAndADuplicateStaysADuplicate() {
+        insert("k");
+        Device other = ledger.devices().add("alice", "tablet").device();
+        assertThat(ledger.devices().revoke(other.id())).isTrue();
+
+        assertThatThrownBy(() -> insert(other, "k2")).isInstanceOf(LedgerException.Unauthorized.class)
+                .hasMessageContaining("revoked");
+        assertThat(jobs.findByKey(other.id(), "k2")).isEmpty();
+        assertThatThrownBy(() -> insert("k")).isInstanceOf(DuplicateKeyException.class);
+        assertThat(insert("k3").state()).isEqualTo(JobState.PENDING);
+    }
+
+    @Test
     void theNextDueTimeLeavesOutSkippedUsersWhoseJobsAreDueButNotClaimed() {
         Job alices = insert("k");
         Device bobs = ledger.devices().add("bob", "phone").device();

@@ -80,7 +80,7 @@ class StartupRecoveryTest {
                 OptionalLong.of(1000), Optional.empty(), NOW, NOW.plus(Duration.ofHours(24))));
         partials.append(unfinished, 0, new ByteArrayInputStream(new byte[400]), 400, 1000, Optional.empty());
 
-        ResumableUploads resumable = new ResumableUploads(jobs, new Intake(jobs, spool, () -> { }), resumableLedger, spool,
+        ResumableUploads resumable = new ResumableUploads(jobs, new Intake(jobs, devices, spool, job -> { }), resumableLedger, spool,
                 partials, clock, Duration.ofHours(24), () -> { }, new SidecarMetrics(jobs, spool, new HostBreaker(), clock),
                 true, devices, 10);
         new StartupRecovery(jobs, resumableLedger, spool, resumable, "sidecar-this-run").run();

@@ -86,13 +86,18 @@ public class JdbcDeviceRegistry implements DeviceRegistry {
      * of the ledger, not the token cache, so that a revocation by another process (the CLI) counts at once.
      */
     @Override
-    public void requireStillActive(Device device) {
+    public void requireStillActive(String deviceId) {
         boolean active = dialect.withHandle(jdbi, h -> h.createQuery("SELECT count(*) FROM devices WHERE id = :id AND revoked_at IS NULL")
-                .bind("id", device.id()).mapTo(Long.class).one()) > 0;
+                .bind("id", deviceId).mapTo(Long.class).one()) > 0;
         if (!active) {
-            throw new LedgerException.Unauthorized("device " + device.id() + " was revoked while this upload was arriving;"
-                    + " nothing was kept");
+            throw revokedWhileArriving(deviceId);
         }
+    }
+
+    /** The refusal of a body whose device was revoked while it arrived (also the job ledger's, on insert). */
+    public static LedgerException.Unauthorized revokedWhileArriving(String deviceId) {
+        return new LedgerException.Unauthorized("device " + deviceId + " was revoked while this upload was arriving;"
+                + " nothing was kept");
     }
 
     private static LedgerException.Unauthorized unauthorized() {

@@ -64,7 +64,8 @@ public class JdbcJobLedger implements JobLedger {
     // ---- intake ---------------------------------------------------------------------------------
 
     /**
-     * Records a new pending job, due at once. Throws {@link DuplicateKeyException} if the key is taken: two inserts
+     * Records a new pending job, due at once, if its device is still active ({@link LedgerException.Unauthorized}
+     * otherwise). Throws {@link DuplicateKeyException} if the key is taken: two inserts
      * of the same new key at once, the second waits for the first to commit, then {@code ON CONFLICT DO NOTHING}
      * returns no row. Where the dialect groups commits, uploads that finish at the same time are recorded in one
      * transaction ({@link GroupCommit}); elsewhere every insert is its own commit.
@@ -118,11 +119,14 @@ public class JdbcJobLedger implements JobLedger {
 
     private GroupCommit.Outcome<Job> insertOne(Handle h, NewJob j, long now) {
         try {
+            // Only for a device that is still active, in the same statement: a body whose device was revoked while it
+            // arrived never becomes a job, without a read of its own before every insert (docs/performance.md).
             Optional<Job> inserted = h.createQuery("""
                     INSERT INTO jobs (id, device_id, user_id, upload_key, state, filename, resource_type, asset_id,
                                       content_type, size, sha256, created_at, received_at, attempts, next_attempt_at)
-                    VALUES (:id, :device, :user, :key, 'pending', :filename, :type, :asset, :contentType, :size, :sha,
-                            :createdAt, :now, 0, :now)
+                    SELECT :id, :device, :user, :key, 'pending', :filename, :type, :asset, :contentType, :size, :sha,
+                           :createdAt, :now, 0, :now
+                    WHERE EXISTS (SELECT 1 FROM devices WHERE id = :device AND revoked_at IS NULL)
                     ON CONFLICT (device_id, upload_key) DO NOTHING
                     RETURNING *""")
                     .bind("id", j.id())
@@ -139,8 +143,13 @@ public class JdbcJobLedger implements JobLedger {
                     .bind("now", now)
                     .map(Rows::job)
                     .findOne();
-            return inserted.map(GroupCommit.Outcome::of)
-                    .orElseGet(() -> GroupCommit.Outcome.failed(new DuplicateKeyException(j.deviceId(), j.key())));
+            if (inserted.isPresent()) {
+                return GroupCommit.Outcome.of(inserted.get());
+            }
+            boolean active = h.createQuery("SELECT count(*) FROM devices WHERE id = :id AND revoked_at IS NULL")
+                    .bind("id", j.deviceId()).mapTo(Long.class).one() > 0;
+            return GroupCommit.Outcome.failed(active ? new DuplicateKeyException(j.deviceId(), j.key())
+                    : JdbcDeviceRegistry.revokedWhileArriving(j.deviceId()));
         } catch (UnableToExecuteStatementException e) {
             // ON CONFLICT names one key; a clash on another unique column (the id) is still a duplicate upload.
             if (dialect.isUniqueViolation(e)) {

@@ -79,7 +79,7 @@ class ResumableInsertRaceTest {
         spool = new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, clock);
         partials = new PartialStore(spool);
         JobLedger racing = losingTheInsertRace(ledger);
-        uploads = new ResumableUploads(racing, new Intake(racing, spool, () -> { }), resumableLedger, spool, partials, clock,
+        uploads = new ResumableUploads(racing, new Intake(racing, devices, spool, job -> { }), resumableLedger, spool, partials, clock,
                 Duration.ofHours(24), () -> { }, new SidecarMetrics(ledger, spool, new HostBreaker(), clock), true, devices, 10);
     }
 
