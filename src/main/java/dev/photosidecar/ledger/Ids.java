@@ -42,10 +42,18 @@ public final class Ids {
         }
     }
 
+    /**
+     * {@code length} random base32 characters from one draw of random bytes: a character a draw made the id cost a
+     * {@link SecureRandom} call (and a lock) per character, a visible share of an upload's CPU (docs/performance.md).
+     */
     private static String base32(int length) {
+        byte[] random = new byte[(length * 5 + 7) / 8];
+        RANDOM.nextBytes(random);
         char[] out = new char[length];
         for (int i = 0; i < length; i++) {
-            out[i] = BASE32[RANDOM.nextInt(32)];
+            int bit = i * 5;
+            int twoBytes = (random[bit / 8] & 0xff) << 8 | (bit / 8 + 1 < random.length ? random[bit / 8 + 1] & 0xff : 0);
+            out[i] = BASE32[twoBytes >>> (11 - bit % 8) & 31];
         }
         return new String(out);
     }
