@@ -6,6 +6,7 @@ import dev.photosidecar.ledger.Device;
 import dev.photosidecar.ledger.DeviceRegistry;
 import dev.photosidecar.ledger.LedgerException;
 import io.javalin.http.Context;
+import java.util.regex.Pattern;
 
 /**
  * Finds the device behind {@code Authorization: Bearer <token>}, or refuses with 401, and counts the request
@@ -14,6 +15,8 @@ import io.javalin.http.Context;
  * differently-cased token pass on a kept-alive connection.
  */
 public final class BearerAuth {
+    private static final Pattern BLANKS = Pattern.compile("\\s+");
+
     private final DeviceRegistry devices;
     private final DeviceLimits limits;
 
@@ -45,7 +48,7 @@ public final class BearerAuth {
         if (header == null || header.isBlank()) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "this call needs Authorization: Bearer <device token>");
         }
-        String[] parts = header.strip().split("\\s+", 2);
+        String[] parts = BLANKS.split(header.strip(), 2);
         if (parts.length != 2 || !parts[0].equalsIgnoreCase("Bearer")) {
             throw new Problem(ErrorCode.UNAUTHORIZED, "the Authorization header must be Bearer <device token>");
         }

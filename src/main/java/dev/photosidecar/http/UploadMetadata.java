@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -30,6 +31,9 @@ public record UploadMetadata(
         String contentType,
         Optional<byte[]> sha256) {
 
+    // Compiled once: every upload is checked against them.
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+");
+    private static final Pattern PERCENT_ESCAPE = Pattern.compile("%[0-9A-Fa-f]{2}");
     private static final Instant EARLIEST = Instant.parse("1826-01-01T00:00:00Z");
 
     /** @param header a header lookup (case-insensitive names), returning null when absent */
@@ -74,7 +78,7 @@ public record UploadMetadata(
     }
 
     private static String checkMediaType(String value) {
-        if (!MediaTypes.essence(value).matches("[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+") || value.length() > 200) {
+        if (!MEDIA_TYPE.matcher(MediaTypes.essence(value)).matches() || value.length() > 200) {
             throw new Problem(ErrorCode.INVALID_CONTENT_TYPE,
                     "Content-Type '" + UploadKey.printable(shorten(value)) + "' is not a media type like image/heic");
         }
@@ -90,7 +94,7 @@ public record UploadMetadata(
         if (text.chars().allMatch(c -> c <= 0xFF)) {
             text = strictUtf8(text.getBytes(StandardCharsets.ISO_8859_1), "X-Filename is not valid UTF-8");
         }
-        if (text.matches(".*%[0-9A-Fa-f]{2}.*")) {
+        if (PERCENT_ESCAPE.matcher(text).find()) {
             text = percentDecode(text);
         }
         // Stripped again after decoding: "%20..%20" is "..", and Nextcloud refuses names with trailing blanks.

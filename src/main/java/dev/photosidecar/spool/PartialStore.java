@@ -286,7 +286,7 @@ public final class PartialStore {
     }
 
     private Path path(String id) {
-        if (!id.matches("[a-z2-7]{26}")) {
+        if (!Spool.JOB_ID.matcher(id).matches()) {
             throw new IllegalArgumentException("not an upload id: " + id);
         }
         return dir.resolve(id);

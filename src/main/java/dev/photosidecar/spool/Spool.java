@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  * brings, so a body that does not move holds no space), and every upload re-checks the disk as it grows.
  */
 public final class Spool {
+    /** A job id ({@link dev.photosidecar.ledger.Ids}): compiled once, as every upload asks. */
+    static final Pattern JOB_ID = Pattern.compile("[a-z2-7]{26}");
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int BUFFER = 64 * 1024;
     private static final long RECHECK_EVERY = 8L * 1024 * 1024;
@@ -169,7 +172,7 @@ public final class Spool {
     }
 
     public Path pathOf(String jobId) {
-        if (!jobId.matches("[a-z2-7]{26}")) {
+        if (!JOB_ID.matcher(jobId).matches()) {
             throw new IllegalArgumentException("not a job id: " + jobId);
         }
         return ready.resolve(jobId);
@@ -183,12 +186,12 @@ public final class Spool {
         deleteQuietly(pathOf(jobId));
     }
 
+    /**
+     * Free space for the spool (0 when it cannot be read). Asked of the folder itself (one statvfs): finding its
+     * {@link java.nio.file.FileStore} first reads and parses the mount table, on every upload (docs/performance.md).
+     */
     public long usableBytes() {
-        try {
-            return Files.getFileStore(ready).getUsableSpace();
-        } catch (IOException e) {
-            return 0;
-        }
+        return ready.toFile().getUsableSpace();
     }
 
     public long reserveBytes() {
