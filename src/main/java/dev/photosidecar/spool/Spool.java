@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -43,6 +45,10 @@ public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
     private static final int BUFFER = 64 * 1024;
     private static final long RECHECK_EVERY = 8L * 1024 * 1024;
+    /** A body this large is hashed on a second thread from here on ({@link HashBeside}); a photo never is. */
+    static final long HASH_BESIDE_AFTER = 16L * 1024 * 1024;
+    private static final int BESIDE_BUFFERS = 4;
+    private static final int BESIDE_BUFFER = 256 * 1024;
 
     private final Path incoming;
     private final Path ready;
@@ -50,6 +56,11 @@ public final class Spool {
     private final long maxUploadBytes;
     private final Reservations reservations;
     private final Quarantine quarantine;
+    private final ExecutorService hashThreads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "spool-hash");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param quarantineDir where {@link #sweep} moves files no job knows (outside {@code root}, never deleted) */
     public Spool(Path root, Path quarantineDir, long reserveBytes, long maxUploadBytes, Clock clock) {
@@ -101,33 +112,52 @@ public final class Spool {
         BodyReads reads = new BodyReads(body);
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
+        HashBeside beside = null;
+        byte[] sha;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (true) {
-                int n;
-                try {
-                    n = reads.fill(buf);
-                } catch (IOException e) {
-                    throw LengthMismatch.endedEarly(count, declared, e.getClass().getSimpleName());
+            try {
+                while (true) {
+                    if (beside == null && count >= HASH_BESIDE_AFTER) {
+                        beside = new HashBeside(digest, hashThreads, BESIDE_BUFFERS, BESIDE_BUFFER);
+                    }
+                    if (beside != null) {
+                        buf = beside.nextBuffer();
+                    }
+                    int n;
+                    try {
+                        n = reads.fill(buf);
+                    } catch (IOException e) {
+                        throw LengthMismatch.endedEarly(count, declared, e.getClass().getSimpleName());
+                    }
+                    if (n < 0) {
+                        break;
+                    }
+                    count += n;
+                    room.arrived(count);
+                    if (count > maxUploadBytes) {
+                        throw tooLarge();
+                    }
+                    if (declared >= 0 && count > declared) {
+                        throw LengthMismatch.longerThanDeclared(declared);
+                    }
+                    if (count > nextCheck) {
+                        ensureRoom();
+                        nextCheck = count + RECHECK_EVERY;
+                    }
+                    if (beside != null) {
+                        beside.hash(buf, n);
+                    } else {
+                        digest.update(buf, 0, n);
+                    }
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
                 }
-                if (n < 0) {
-                    break;
-                }
-                count += n;
-                room.arrived(count);
-                if (count > maxUploadBytes) {
-                    throw tooLarge();
-                }
-                if (declared >= 0 && count > declared) {
-                    throw LengthMismatch.longerThanDeclared(declared);
-                }
-                if (count > nextCheck) {
-                    ensureRoom();
-                    nextCheck = count + RECHECK_EVERY;
-                }
-                digest.update(buf, 0, n);
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                while (bb.hasRemaining()) {
-                    out.write(bb);
+                sha = beside != null ? beside.digest() : digest.digest();
+            } finally {
+                if (beside != null) {
+                    beside.close();
                 }
             }
         } catch (IOException e) {
@@ -139,7 +169,6 @@ public final class Spool {
         if (declared >= 0 && count != declared) {
             throw LengthMismatch.notAsDeclared(count, declared);
         }
-        byte[] sha = digest.digest();
         if (expected.isPresent() && !MessageDigest.isEqual(expected.get(), sha)) {
             throw new DigestMismatch(DigestMismatch.Scope.BODY, java.util.Base64.getEncoder().encodeToString(sha),
                     java.util.Base64.getEncoder().encodeToString(expected.get()));

@@ -1,0 +1,104 @@
+package dev.photosidecar.spool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.photosidecar.support.UnitTest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A body past {@link Spool#HASH_BESIDE_AFTER} is hashed on a second thread ({@link HashBeside}): the digest must be
+ * the body's, in every piece size, and a body refused on the way leaves nothing behind.
+ */
+@UnitTest
+class LargeBodyTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Spool spool() {
+        return new Spool(dir.resolve("spool"), dir.resolve("quarantine"), 0, 1L << 30, Clock.systemUTC());
+    }
+
+    @Test
+    void theDigestOfALargeBodyIsItsOwnAndTheFileHoldsItsBytes() throws Exception {
+        byte[] body = random((int) Spool.HASH_BESIDE_AFTER + 5 * 1024 * 1024 + 123, 1);
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest(body);
+        ReceivedUpload up = spool().receive(new ByteArrayInputStream(body), body.length, Optional.of(sha));
+        assertThat(up.size()).isEqualTo(body.length);
+        assertThat(up.sha256()).isEqualTo(Sha256.hex(sha));
+        assertThat(Files.readAllBytes(up.tempFile())).isEqualTo(body);
+    }
+
+    @Test
+    void aLargeBodyWithAnotherDigestIsRefusedAndLeavesNothing() throws IOException {
+        byte[] body = random((int) Spool.HASH_BESIDE_AFTER + 1024 * 1024, 2);
+        assertThatThrownBy(() -> spool().receive(new ByteArrayInputStream(body), body.length, Optional.of(new byte[32])))
+                .isInstanceOf(DigestMismatch.class);
+        assertThat(incoming()).isEmpty();
+    }
+
+    @Test
+    void aLargeBodyCutShortIsRefusedAndLeavesNothing() throws IOException {
+        byte[] part = random((int) Spool.HASH_BESIDE_AFTER + 3 * 1024 * 1024, 3);
+        InputStream cut = new SequenceInputStream(new ByteArrayInputStream(part), new InputStream() {
+            @Override
+            public int read() throws IOException {
+                throw new IOException("connection reset");
+            }
+        });
+        assertThatThrownBy(() -> spool().receive(cut, part.length * 2L, Optional.empty()))
+                .isInstanceOf(LengthMismatch.class);
+        assertThat(incoming()).isEmpty();
+    }
+
+    @Test
+    void theHashOnTheSecondThreadMatchesOneThreadsForAnyPieces() throws Exception {
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            Random sizes = new Random(4);
+            MessageDigest alone = MessageDigest.getInstance("SHA-256");
+            MessageDigest started = MessageDigest.getInstance("SHA-256");
+            byte[] head = random(1000, 5);
+            alone.update(head);
+            started.update(head);
+            try (HashBeside beside = new HashBeside(started, threads, 3, 4096)) {
+                for (int i = 0; i < 2000; i++) {
+                    byte[] buf = beside.nextBuffer();
+                    int n = 1 + sizes.nextInt(buf.length);
+                    new Random(i).nextBytes(buf);
+                    alone.update(buf, 0, n);
+                    beside.hash(buf, n);
+                }
+                assertThat(beside.digest()).isEqualTo(alone.digest());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private java.util.List<Path> incoming() throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("spool/incoming"))) {
+            return files.toList();
+        }
+    }
+}
