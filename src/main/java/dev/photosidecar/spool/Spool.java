@@ -200,6 +200,22 @@ public final class Spool {
         }
     }
 
+    /**
+     * Takes back a {@link #commit} whose job was not recorded (its key turned out to be taken): the copy goes back
+     * to {@code incoming/} as the uncommitted {@code upload}, to be committed under another job or discarded. Not
+     * fsynced: after a crash the file is in {@code incoming/} (removed at start-up) or still in {@code ready/}, where
+     * no job knows it and the start-up sweep moves it to the quarantine.
+     */
+    public void withdraw(ReceivedUpload upload, String jobId) {
+        Path committed = pathOf(jobId);
+        try {
+            Files.move(committed, upload.tempFile(), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(committed);
+            throw new IllegalStateException("cannot take back the spool copy of " + jobId + ": " + e.getMessage(), e);
+        }
+    }
+
     public Path pathOf(String jobId) {
         if (!JOB_ID.matcher(jobId).matches()) {
             throw new IllegalArgumentException("not a job id: " + jobId);

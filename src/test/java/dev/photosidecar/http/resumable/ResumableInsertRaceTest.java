@@ -46,11 +46,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lost insert race on a resumable upload: the upload finishes, finds its key free, and a plain upload of the same
- * key inserts its job before the finish's own insert. The finish is judged against the winner's job, as a plain
+ * The lost insert race on a resumable upload: the upload finishes, its key free when it began, and a plain upload of
+ * the same key inserts its job just before the finish's own insert. The finish is judged against the winner's job, as a plain
  * upload's is: 200 for the same bytes, 409 for other bytes, and no spool file of its own is left behind (it used to
  * answer 500 and leave its committed copy in {@code ready/}). The race is forced by a ledger decorator that inserts
- * the competing job right after the finish's lookup.
+ * the competing job just before the finish's insert.
  */
 @UnitTest
 class ResumableInsertRaceTest {
@@ -83,23 +83,21 @@ class ResumableInsertRaceTest {
                 Duration.ofHours(24), () -> { }, new SidecarMetrics(ledger, spool, new HostBreaker(), clock), true, devices, 10);
     }
 
-    /** The real ledger, except that a lookup which finds the key free lets the competing job in right after it. */
+    /** The real ledger, except that the competing job goes in just before the finish's own insert. */
     private JobLedger losingTheInsertRace(JobLedger real) {
         return (JobLedger) Proxy.newProxyInstance(JobLedger.class.getClassLoader(), new Class<?>[] {JobLedger.class},
                 (proxy, method, args) -> {
-                    Object result;
-                    try {
-                        result = method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                    if (method.getName().equals("findByKey") && ((Optional<?>) result).isEmpty()) {
+                    if (method.getName().equals("insert")) {
                         NewJob other = competitor.getAndSet(null);
                         if (other != null) {
                             real.insert(other);
                         }
                     }
-                    return result;
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
                 });
     }
 
@@ -141,7 +139,7 @@ class ResumableInsertRaceTest {
 
         ResumableUploads.Finished finished = uploads.finish(u, phone);
 
-        assertThat(competitor.get()).as("the competing job went in between lookup and insert").isNull();
+        assertThat(competitor.get()).as("the competing job went in just before the insert").isNull();
         assertThat(finished.status()).isEqualTo(200);
         assertThat(finished.job().id()).isEqualTo(winner);
         assertThat(spoolFiles()).as("only the winner's copy").containsExactly("ready/" + winner);
@@ -156,7 +154,7 @@ class ResumableInsertRaceTest {
 
         KeyConflictException conflict = catchThrowableOfType(() -> uploads.finish(u, phone), KeyConflictException.class);
 
-        assertThat(competitor.get()).as("the competing job went in between lookup and insert").isNull();
+        assertThat(competitor.get()).as("the competing job went in just before the insert").isNull();
         assertThat(conflict.existing().id()).isEqualTo(winner);
         assertThat(StorageErrors.answerFor(conflict)).hasValueSatisfying(answer -> {
             assertThat(answer.code()).isEqualTo(ErrorCode.KEY_CONFLICT);
