@@ -20,15 +20,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * password that exists only in this process.
  */
 public final class TlsConnector {
-    static final int INPUT_BUFFER = 64 * 1024;
-
     private TlsConnector() {
     }
 
     public static Connector create(Server server, HttpConfiguration http, String bind, int port, Optional<TlsFiles> tls) {
         ServerConnector connector;
         if (tls.isEmpty()) {
-            connector = new ServerConnector(server, bodyReading(new HttpConnectionFactory(http)));
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
         } else {
             char[] password = randomPassword();
             SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -41,21 +39,11 @@ public final class TlsConnector {
             secure.setSniHostCheck(false);
             https.addCustomizer(secure);
             connector = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
-                    bodyReading(new HttpConnectionFactory(https)));
+                    new HttpConnectionFactory(https));
         }
         connector.setHost(bind);
         connector.setPort(port);
         return connector;
-    }
-
-    /**
-     * Jetty reads a connection into a buffer of 8 KiB by default, and an upload body reaches the spool in pieces of
-     * that size: 128 reads, hash updates and file writes per MiB. At 64 KiB a photo takes a sixteenth of the calls
-     * (docs/performance.md, issue 17); the buffer goes back to Jetty's pool between requests.
-     */
-    private static HttpConnectionFactory bodyReading(HttpConnectionFactory factory) {
-        factory.setInputBufferSize(INPUT_BUFFER);
-        return factory;
     }
 
     private static char[] randomPassword() {

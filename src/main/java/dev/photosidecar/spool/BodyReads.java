@@ -7,7 +7,7 @@ import java.io.InputStream;
  * Reads an arriving body in whole buffers. An HTTP server hands a body over in the pieces it read from the socket
  * (a few KiB each); the spool hashes and writes whole buffers instead, so a photo costs a few file writes, not a
  * hundred. A read that fails after part of a buffer arrived returns that part first and throws on the next call,
- * so bytes that arrived are never dropped on the floor (a resumable upload keeps them).
+ * so bytes that arrived are never dropped on the floor.
  */
 final class BodyReads {
     private final InputStream body;

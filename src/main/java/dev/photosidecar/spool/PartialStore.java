@@ -101,7 +101,6 @@ public final class PartialStore {
                             Optional<byte[]> chunkSha256, Reservations.Reservation room) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         byte[] buf = new byte[BUFFER];
-        BodyReads reads = new BodyReads(body);
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         boolean cutShort = false;
@@ -110,7 +109,9 @@ public final class PartialStore {
             while (true) {
                 int n;
                 try {
-                    n = reads.fill(buf);
+                    // Written as it comes, not gathered into whole buffers (BodyReads): an append's bytes reach the file
+                    // at once, so a client that drops and asks for the offset finds them there.
+                    n = body.read(buf);
                 } catch (IOException e) {
                     // The client went away: what arrived is kept, and the client resumes from the offset.
                     cutShort = true;

@@ -3,6 +3,7 @@ package dev.photosidecar.spool;
 import dev.photosidecar.config.Units;
 import dev.photosidecar.disk.DiskFull;
 import dev.photosidecar.disk.Durable;
+import dev.photosidecar.disk.FolderSync;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -56,6 +57,8 @@ public final class Spool {
     private final long maxUploadBytes;
     private final Reservations reservations;
     private final Quarantine quarantine;
+    /** The fsync of {@code ready/} after a commit's rename, shared by the commits that happen together. */
+    private final FolderSync readyRenames;
     private final ExecutorService hashThreads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "spool-hash");
         t.setDaemon(true);
@@ -68,6 +71,7 @@ public final class Spool {
         this.quarantine = new Quarantine(quarantineDir, clock);
         this.incoming = root.resolve("incoming");
         this.ready = root.resolve("ready");
+        this.readyRenames = new FolderSync(ready);
         this.reserveBytes = reserveBytes;
         this.maxUploadBytes = maxUploadBytes;
         try {
@@ -178,14 +182,15 @@ public final class Spool {
 
     /**
      * Makes a received body durable as the spool copy of {@code jobId}: fsync the file, rename it into
-     * {@code ready/}, fsync the folder. After this returns, a crash cannot lose the bytes.
+     * {@code ready/}, fsync the folder (one fsync for the commits that wait for it together, {@link FolderSync}).
+     * After this returns, a crash cannot lose the bytes.
      */
     public Path commit(ReceivedUpload upload, String jobId) {
         Path target = pathOf(jobId);
         try {
             Durable.fsyncFile(upload.tempFile());
             Files.move(upload.tempFile(), target, StandardCopyOption.ATOMIC_MOVE);
-            Durable.fsyncDirectory(ready);
+            readyRenames.afterRename();
             return target;
         } catch (FileAlreadyExistsException e) {
             upload.discard();
