@@ -245,14 +245,14 @@ public final class ConfigLoader {
     private void readEnv() {
         for (Map.Entry<String, String> e : env.entrySet()) {
             if (e.getKey().equals("SIDECAR_LOG_FORMAT") && !e.getValue().matches("text|json")) {
-                // Read by logback.xml; a wrong value would silence every log, so refuse it here.
+                // Read by LogSetup; a wrong value would be a surprise in every log, so refuse it here.
                 problems.add("SIDECAR_LOG_FORMAT='" + e.getValue() + "': must be text or json");
             }
             if (e.getKey().equals("SIDECAR_LOG_LEVEL") && !e.getValue().matches("(?i)TRACE|DEBUG|INFO|WARN|ERROR|OFF")) {
                 problems.add("SIDECAR_LOG_LEVEL='" + e.getValue() + "': must be TRACE, DEBUG, INFO, WARN or ERROR");
             }
             if (!e.getKey().startsWith("SIDECAR_") || e.getKey().startsWith("SIDECAR_LOG_")) {
-                // The SIDECAR_LOG_* variables are read by logback.xml, not here.
+                // The SIDECAR_LOG_* variables are read by LogSetup (logging starts before the configuration), not here.
                 continue;
             }
             Optional<Setting> setting = Setting.byEnvName(e.getKey());

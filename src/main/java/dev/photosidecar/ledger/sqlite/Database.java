@@ -2,9 +2,11 @@ package dev.photosidecar.ledger.sqlite;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.photosidecar.ledger.jdbc.MigrationHistory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -29,6 +31,18 @@ public final class Database {
     static final long BUSY_TIMEOUT_MILLIS = 30_000;
     /** SQLite's migrations; the file names and contents are what existing ledgers were checksummed with. */
     public static final String MIGRATIONS = "classpath:db/sqlite";
+    /**
+     * The migrations in {@link #MIGRATIONS} as Flyway records them once applied, oldest first: a ledger whose history
+     * is exactly this opens without Flyway ({@link MigrationHistory}). A new migration file goes here too, with the
+     * checksum Flyway gives it; DatabaseTest fails until this list and the folder agree.
+     */
+    static final List<MigrationHistory.Applied> BUNDLED = List.of(
+            new MigrationHistory.Applied("1", "ledger", 43649326),
+            new MigrationHistory.Applied("2", "user credentials", -783498637),
+            new MigrationHistory.Applied("3", "nextcloud", 1763803571),
+            new MigrationHistory.Applied("4", "resumable uploads", 923637668),
+            new MigrationHistory.Applied("5", "resumable protocol versions", 1746221341),
+            new MigrationHistory.Applied("6", "last error code", -1414496230));
 
     private Database() {
     }
@@ -65,7 +79,11 @@ public final class Database {
         }
     }
 
-    /** Creates the folder, migrates the file to the newest schema, and returns its connection source. */
+    /**
+     * Creates the folder, migrates the file to the newest schema, and returns its connection source. Flyway runs
+     * only when the schema is not already this build's ({@link MigrationHistory}): a new, older or doubtful ledger
+     * is migrated and validated by Flyway exactly as before.
+     */
     private static SQLiteDataSource migrated(Path file) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -80,12 +98,14 @@ public final class Database {
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         SQLiteDataSource dataSource = new ShortWaitDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
-        Flyway.configure()
-                .dataSource(dataSource)
-                .locations(MIGRATIONS)
-                .loggers("slf4j")
-                .load()
-                .migrate();
+        if (!MigrationHistory.isCurrent(dataSource, BUNDLED)) {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations(MIGRATIONS)
+                    .loggers("slf4j")
+                    .load()
+                    .migrate();
+        }
         return dataSource;
     }
 
