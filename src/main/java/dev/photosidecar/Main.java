@@ -22,7 +22,7 @@ public final class Main {
 
     /** Runs one command line with its output going to {@code out} and {@code err}; returns the exit code. */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new SidecarCommand()).setOut(out).setErr(err);
+        CommandLine cli = SidecarCommand.commandLine(args).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
                 cmd.getErr().println("photo-sidecar: " + e.getMessage());
