@@ -70,6 +70,7 @@ final class WebDavClient extends SardineImpl {
             scoped.setCredentials(new AuthScope(origin.host(), origin.port()),
                     new UsernamePasswordCredentials(login.get(), password.orElse("")));
             setCredentials(scoped);
+            context.setAuthCache(new PreemptiveBasicCache()); // before Sardine adds its scheme to it
             enablePreemptiveAuthentication(root);
         }
     }
