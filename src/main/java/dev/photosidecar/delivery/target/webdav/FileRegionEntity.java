@@ -10,8 +10,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.apache.http.entity.AbstractHttpEntity;
 
-/** One region of a file as a request body, streamed with a small buffer: a chunk of a chunked upload. */
+/**
+ * One region of a file as a request body: a whole file, or a chunk of a chunked upload. It is written in writes of
+ * {@link #WRITE_SIZE}, larger than the connection's 8 KiB buffer, which the client then passes straight to the
+ * socket: HttpClient's own FileEntity wrote 4 KiB at a time through that buffer, 8 KiB per system call, and a
+ * large file's delivery ran at a third of curl's speed (docs/performance.md, issue 17). Below the humongous-object
+ * size of G1 at a 128 MiB heap (half of its 1 MiB region), so that each request's buffer is an ordinary allocation.
+ */
 final class FileRegionEntity extends AbstractHttpEntity {
+    static final int WRITE_SIZE = 256 * 1024;
+
     private final Path file;
     private final long offset;
     private final long length;
@@ -69,7 +77,7 @@ final class FileRegionEntity extends AbstractHttpEntity {
 
     @Override
     public void writeTo(OutputStream out) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(WRITE_SIZE, Math.max(1, length)));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long pos = offset;
             long end = offset + length;

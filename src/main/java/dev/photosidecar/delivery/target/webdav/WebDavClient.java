@@ -26,8 +26,6 @@ import org.apache.http.client.methods.HttpPut;
 import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.protocol.HttpClientContext;
 import org.apache.http.entity.ByteArrayEntity;
-import org.apache.http.entity.ContentType;
-import org.apache.http.entity.FileEntity;
 import org.apache.http.impl.client.BasicCredentialsProvider;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.util.EntityUtils;
@@ -91,8 +89,9 @@ final class WebDavClient extends SardineImpl {
 
     DavReply putFile(String url, Path file, String contentType, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
-        // FileEntity streams from disk with the file's real length: no chunking, nothing held in memory.
-        put.setEntity(StalledBodyGuard.guard(new FileEntity(file.toFile(), ContentType.create(contentType)), put,
+        // Streamed from disk with the file's real length (no chunking, nothing held in memory), in large writes
+        // that bypass the connection's 8 KiB buffer (FileRegionEntity).
+        put.setEntity(StalledBodyGuard.guard(new FileRegionEntity(file, 0, java.nio.file.Files.size(file), contentType), put,
                 bodyStallLimit));
         headers.forEach(put::setHeader);
         return call(put);
