@@ -14,11 +14,13 @@ import org.apache.http.entity.AbstractHttpEntity;
  * One region of a file as a request body: a whole file, or a chunk of a chunked upload. It is written in writes of
  * {@link #WRITE_SIZE}, larger than the connection's 8 KiB buffer, which the client then passes straight to the
  * socket: HttpClient's own FileEntity wrote 4 KiB at a time through that buffer, 8 KiB per system call, and a
- * large file's delivery ran at a third of curl's speed (docs/performance.md, issue 17). Below the humongous-object
- * size of G1 at a 128 MiB heap (half of its 1 MiB region), so that each request's buffer is an ordinary allocation.
+ * large file's delivery ran at a third of curl's speed (docs/performance.md, issue 17). Not larger: the
+ * {@link StalledBodyGuard} sees progress once per write, so a write is the most a host may take per
+ * {@code webdav_timeout} and still count as stalled (64 KiB, 1.1 KB/s at the default 60 s; FileEntity's was
+ * 8 KiB); 256 KiB writes used no less CPU than 64 KiB ones (measured, issue 17).
  */
 final class FileRegionEntity extends AbstractHttpEntity {
-    static final int WRITE_SIZE = 256 * 1024;
+    static final int WRITE_SIZE = 64 * 1024;
 
     private final Path file;
     private final long offset;
