@@ -19,8 +19,9 @@ import javax.xml.stream.XMLStreamReader;
  * <p>It reads as Sardine did, so that what a verification accepts does not change: the whole document must be
  * well-formed XML with a {@code DAV: multistatus} root (else the answer is no valid WebDAV); the first
  * {@code response} whose {@code href} is a URI is the resource; a property counts from whichever
- * {@code propstat} carries a value for it; a size that is not a number is no size ({@code -1}). DTDs and
- * external entities are refused.
+ * {@code propstat} carries a value for it; a size that is not a number is no size ({@code -1}). Two
+ * differences: a DTD is refused (Sardine allowed one without external entities), and whitespace around a size
+ * or an {@code href} is ignored (Sardine took such a size for none and left such a resource out).
  */
 final class MultistatusReader {
     private static final String DAV = "DAV:";
