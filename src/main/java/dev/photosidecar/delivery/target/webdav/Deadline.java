@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Supplier;
 
 /**
  * When an exchange with the host must be over, on the real-time clock ({@link System#nanoTime}): a network
@@ -14,23 +16,41 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 final class Deadline {
     /** The one thread that aborts requests whose deadline passed or whose body stalled. */
-    static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "webdav-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    static final ScheduledExecutorService WATCHDOG = watchdog();
     private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
 
     private final long endNanos;
-    private final String bound;
+    /** Written only into a failure message, so made only then: a delivery's deadline rarely passes. */
+    private final Supplier<String> bound;
 
-    private Deadline(long endNanos, String bound) {
+    private Deadline(long endNanos, Supplier<String> bound) {
         this.endNanos = endNanos;
         this.bound = bound;
     }
 
+    /**
+     * Every request schedules a timer here and cancels it when it ends, nearly always long before it would fire
+     * (the deadline is minutes away). A cancelled timer is taken out of the queue at once: by default it would
+     * stay there until its time, and at hundreds of deliveries a second the queue would hold hundreds of
+     * thousands of dead timers.
+     */
+    private static ScheduledExecutorService watchdog() {
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "webdav-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        w.setRemoveOnCancelPolicy(true);
+        return Executors.unconfigurableScheduledExecutorService(w);
+    }
+
     /** {@code limit} from now; {@code bound} says where the limit comes from, for the failure message. */
     static Deadline after(Duration limit, String bound) {
+        return after(limit, () -> bound);
+    }
+
+    /** {@code limit} from now; {@code bound} says, when asked, where the limit comes from. */
+    static Deadline after(Duration limit, Supplier<String> bound) {
         return new Deadline(System.nanoTime() + Math.min(limit.toNanos(), Long.MAX_VALUE / 4), bound);
     }
 
@@ -42,7 +62,7 @@ final class Deadline {
         long allowanceSeconds = Math.max(0, bytes) / Math.max(1, minRate);
         // Capped far beyond any real upload (a year), so that no sum here can overflow.
         Duration total = base.plusSeconds(Math.min(allowanceSeconds, 365L * 24 * 3600));
-        return after(total, format(total) + ": SIDECAR_WEBDAV_DEADLINE " + format(base)
+        return after(total, () -> format(total) + ": SIDECAR_WEBDAV_DEADLINE " + format(base)
                 + (bytes > 0 ? ", plus " + dev.photosidecar.config.Units.formatBytes(bytes) + " at SIDECAR_WEBDAV_MIN_RATE "
                 + dev.photosidecar.config.Units.formatBytes(minRate) + "/s" : ""));
     }
@@ -82,7 +102,7 @@ final class Deadline {
 
     /** The failure for a request cut off by this deadline; {@code what} names the request. */
     Exceeded exceeded(String what, Throwable cause) {
-        Exceeded e = new Exceeded("the host took longer than " + bound + " for " + what);
+        Exceeded e = new Exceeded("the host took longer than " + bound.get() + " for " + what);
         if (cause != null) {
             e.initCause(cause);
         }

@@ -10,8 +10,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.apache.http.entity.AbstractHttpEntity;
 
-/** One region of a file as a request body, streamed with a small buffer: a chunk of a chunked upload. */
+/**
+ * One region of a file as a request body: a whole file, or a chunk of a chunked upload. It is written in writes of
+ * {@link #WRITE_SIZE}, larger than the connection's 8 KiB buffer, which the client then passes straight to the
+ * socket: HttpClient's own FileEntity wrote 4 KiB at a time through that buffer, 8 KiB per system call, and a
+ * large file's delivery ran at a third of curl's speed (docs/performance.md, issue 17). Not larger: the
+ * {@link StalledBodyGuard} sees progress once per write, so a write is the most a host may take per
+ * {@code webdav_timeout} and still count as stalled (64 KiB, 1.1 KB/s at the default 60 s; FileEntity's was
+ * 8 KiB); 256 KiB writes used no less CPU than 64 KiB ones (measured, issue 17).
+ */
 final class FileRegionEntity extends AbstractHttpEntity {
+    static final int WRITE_SIZE = 64 * 1024;
+
     private final Path file;
     private final long offset;
     private final long length;
@@ -69,7 +79,7 @@ final class FileRegionEntity extends AbstractHttpEntity {
 
     @Override
     public void writeTo(OutputStream out) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(WRITE_SIZE, Math.max(1, length)));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long pos = offset;
             long end = offset + length;

@@ -18,7 +18,9 @@ import org.apache.http.entity.HttpEntityWrapper;
  * stops reading in the middle of a body (its TCP window stays shut) blocks the writing worker for as long as
  * the host keeps the connection open, which can be forever. The guard aborts the request once no byte of the
  * body has gone out for {@code limit} (the same limit as the socket timeout), and the attempt fails as a
- * timeout.
+ * timeout. It sees progress when a write of the body returns, so its resolution is the body's write size
+ * ({@link FileRegionEntity#WRITE_SIZE}): a host that takes less than one write per {@code limit} counts as
+ * stalled.
  */
 final class StalledBodyGuard extends HttpEntityWrapper {
     private final HttpRequestBase request;

@@ -1,6 +1,5 @@
 package dev.photosidecar.delivery.target.webdav;
 
-import com.github.sardine.DavResource;
 import dev.photosidecar.delivery.Delivered;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
@@ -24,17 +23,17 @@ final class Verification {
      */
     static Delivered verified(WebDavClient dav, String url, List<String> folders, String name, Job job, boolean already,
                               Optional<String> putEtag) throws IOException, DeliveryFailure {
-        Optional<DavResource> landed = dav.stat(url);
+        Optional<DavStat> landed = dav.stat(url);
         if (landed.isEmpty()) {
             throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED,
                     "VERIFY_FAILED: " + name + " is not on the host after the MOVE");
         }
-        Long size = landed.get().getContentLength();
-        if (size == null || size != job.size()) {
+        long size = landed.get().size();
+        if (size != job.size()) {
             throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED, "VERIFY_FAILED: " + name + " has " + size
                     + " bytes on the host, the upload had " + job.size());
         }
-        Optional<String> etag = Optional.ofNullable(landed.get().getEtag());
+        Optional<String> etag = landed.get().etag();
         if (putEtag.isPresent() && etag.isPresent() && !opaque(putEtag.get()).equals(opaque(etag.get()))
                 && !sameContent(dav, url, job)) {
             throw new DeliveryFailure(FailureKind.RETRYABLE, FailureCode.VERIFY_FAILED, "VERIFY_FAILED: " + name
@@ -66,8 +65,8 @@ final class Verification {
 
     /** Whether the file at {@code url} holds exactly the job's bytes: same size, then the same SHA-256. */
     static boolean sameContent(WebDavClient dav, String url, Job job) throws IOException {
-        Optional<DavResource> there = dav.stat(url);
-        if (there.isEmpty() || there.get().getContentLength() == null || there.get().getContentLength() != job.size()) {
+        Optional<DavStat> there = dav.stat(url);
+        if (there.isEmpty() || there.get().size() != job.size()) {
             return false;
         }
         // Never more than the job's own size is read: a host that answers with more is not holding this file.

@@ -5,6 +5,7 @@ import com.github.sardine.impl.SardineException;
 import com.github.sardine.impl.SardineImpl;
 import com.github.sardine.impl.methods.HttpMkCol;
 import com.github.sardine.impl.methods.HttpMove;
+import com.github.sardine.impl.methods.HttpPropFind;
 import dev.photosidecar.spool.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +25,10 @@ import org.apache.http.client.methods.HttpGet;
 import org.apache.http.client.methods.HttpPut;
 import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.protocol.HttpClientContext;
-import org.apache.http.entity.ContentType;
-import org.apache.http.entity.FileEntity;
+import org.apache.http.entity.ByteArrayEntity;
 import org.apache.http.impl.client.BasicCredentialsProvider;
 import org.apache.http.impl.client.HttpClientBuilder;
+import org.apache.http.util.EntityUtils;
 
 /**
  * Sardine with its traps handled: preemptive Basic auth for the exact scheme, host and port, and credentials
@@ -39,11 +40,10 @@ import org.apache.http.impl.client.HttpClientBuilder;
  * failing on a redirect.
  */
 final class WebDavClient extends SardineImpl {
-    /** The properties {@link #stat} asks for: size and ETag, and whether it is a folder. */
-    private static final java.util.Set<javax.xml.namespace.QName> STAT_PROPS = java.util.Set.of(
-            new javax.xml.namespace.QName("DAV:", "getcontentlength", "d"),
-            new javax.xml.namespace.QName("DAV:", "getetag", "d"),
-            new javax.xml.namespace.QName("DAV:", "resourcetype", "d"));
+    /** The PROPFIND body of {@link #stat}: size and ETag, and whether it is a folder. */
+    private static final byte[] STAT_BODY = ("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+            + "<d:propfind xmlns:d=\"DAV:\"><d:prop><d:getcontentlength/><d:getetag/><d:resourcetype/></d:prop></d:propfind>")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     /** The properties {@link #members} asks for: a listing of thousands of chunks stays small. */
     private static final java.util.Set<javax.xml.namespace.QName> LIST_PROPS = java.util.Set.of(
             new javax.xml.namespace.QName("DAV:", "getcontentlength", "d"),
@@ -68,6 +68,7 @@ final class WebDavClient extends SardineImpl {
             scoped.setCredentials(new AuthScope(origin.host(), origin.port()),
                     new UsernamePasswordCredentials(login.get(), password.orElse("")));
             setCredentials(scoped);
+            context.setAuthCache(new PreemptiveBasicCache()); // before Sardine adds its scheme to it
             enablePreemptiveAuthentication(root);
         }
     }
@@ -88,8 +89,9 @@ final class WebDavClient extends SardineImpl {
 
     DavReply putFile(String url, Path file, String contentType, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
-        // FileEntity streams from disk with the file's real length: no chunking, nothing held in memory.
-        put.setEntity(StalledBodyGuard.guard(new FileEntity(file.toFile(), ContentType.create(contentType)), put,
+        // Streamed from disk with the file's real length (no chunking, nothing held in memory), in large writes
+        // that bypass the connection's 8 KiB buffer (FileRegionEntity).
+        put.setEntity(StalledBodyGuard.guard(new FileRegionEntity(file, 0, java.nio.file.Files.size(file), contentType), put,
                 bodyStallLimit));
         headers.forEach(put::setHeader);
         return call(put);
@@ -126,19 +128,37 @@ final class WebDavClient extends SardineImpl {
         }
     }
 
-    /** Size and ETag of one resource (PROPFIND depth 0), or empty when it does not exist. */
-    Optional<DavResource> stat(String url) throws IOException {
-        try {
-            // Only what a check reads: an allprop answer is several times larger, and parsing it was the biggest
-            // CPU cost of a delivery (docs/performance.md).
-            List<DavResource> found = list(url, 0, STAT_PROPS);
-            return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
-        } catch (SardineException e) {
-            if (e.getStatusCode() == 404) {
+    /**
+     * Size and ETag of one resource, and whether it is a folder (PROPFIND depth 0), or empty when it does not
+     * exist. Only what a check reads is asked for (an allprop answer is several times larger), with a body that
+     * never changes, and the answer is read by a streaming parser ({@link MultistatusReader}): Sardine's JAXB
+     * marshalling of the request and unmarshalling of the answer were the largest CPU cost of a verification
+     * (docs/performance.md). A refusal is a {@link SardineException} with its status, as Sardine threw it.
+     */
+    Optional<DavStat> stat(String url) throws IOException {
+        HttpPropFind propfind = new HttpPropFind(url); // Content-Type: text/xml; charset=utf-8
+        propfind.setDepth("0");
+        propfind.setEntity(new ByteArrayEntity(STAT_BODY));
+        return exchange(propfind, HostExchange.SMALL_ANSWER, r -> {
+            int status = r.getStatusLine().getStatusCode();
+            String reason = r.getStatusLine().getReasonPhrase();
+            if (status == 404) {
+                EntityUtils.consume(r.getEntity());
                 return Optional.empty();
             }
-            throw e;
-        }
+            if (status / 100 != 2) {
+                throw new SardineException("Unexpected response", status, reason);
+            }
+            if (r.getEntity() == null) {
+                throw new SardineException("No entity found in response", status, reason);
+            }
+            try (InputStream in = r.getEntity().getContent()) {
+                return MultistatusReader.firstResource(in);
+            } catch (MultistatusReader.NotMultistatus e) {
+                // An answer that is no valid WebDAV: a SardineException with a 2xx status, judged as before.
+                throw new SardineException(e.getMessage(), status, reason);
+            }
+        });
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.photosidecar.delivery.target.webdav;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.sardine.DavResource;
 import dev.photosidecar.delivery.DeliveryFailure;
 import dev.photosidecar.delivery.FailureKind;
 import dev.photosidecar.ledger.FailureCode;
@@ -79,7 +78,7 @@ final class WebDavFolders {
             return false;
         }
         try {
-            return dav.stat(url).map(DavResource::isDirectory).orElse(false);
+            return dav.stat(url).map(DavStat::folder).orElse(false);
         } catch (IOException e) {
             return false; // the PROPFIND was refused too: the 403 stands
         }
