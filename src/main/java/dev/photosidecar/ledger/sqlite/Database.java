@@ -60,21 +60,26 @@ public final class Database {
      * a delivery (docs/performance.md). Close it when the server stops.
      */
     public static Pooled openPooled(Path file, int connections) {
+        SQLiteDataSource source = migrated(file);
+        WalCheckpoints checkpoints = new WalCheckpoints(source).start();
+        // The server's connections leave the WAL to the checkpoint thread, up to the backstop.
+        source.getConfig().setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, String.valueOf(WalCheckpoints.BACKSTOP_PAGES));
         HikariConfig pool = new HikariConfig();
-        pool.setDataSource(migrated(file));
+        pool.setDataSource(source);
         pool.setPoolName("ledger");
         pool.setMaximumPoolSize(connections);
         pool.setMinimumIdle(1);
         // A caller that finds every connection busy waits as a writer waits for SQLite's lock.
         pool.setConnectionTimeout(BUSY_TIMEOUT_MILLIS);
         HikariDataSource dataSource = new HikariDataSource(pool);
-        return new Pooled(Jdbi.create(dataSource), dataSource);
+        return new Pooled(Jdbi.create(dataSource), dataSource, checkpoints);
     }
 
-    /** A pooled ledger: its {@link Jdbi}, and {@link #close()} to close its connections. */
-    public record Pooled(Jdbi jdbi, HikariDataSource dataSource) implements AutoCloseable {
+    /** A pooled ledger: its {@link Jdbi}, and {@link #close()} to close its connections and stop its checkpoints. */
+    public record Pooled(Jdbi jdbi, HikariDataSource dataSource, WalCheckpoints checkpoints) implements AutoCloseable {
         @Override
         public void close() {
+            checkpoints.close();
             dataSource.close();
         }
     }
