@@ -37,6 +37,7 @@ final class QueueScale implements AutoCloseable {
 
     private final TestSidecar sidecar;
     private final LedgerFill.Filled filled;
+    private final Database.Pooled futurePool;
     private final JobLedger futureLedger;
     private final Clock future;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -46,7 +47,10 @@ final class QueueScale implements AutoCloseable {
         this.sidecar = sidecar;
         this.filled = filled;
         this.future = Clock.offset(Clock.systemUTC(), Duration.ofDays(2));
-        this.futureLedger = new SqliteJobLedger(Database.open(sidecar.config().ledgerFile()), future);
+        // Pooled, as the server's dispatcher claims: a connection per call (the CLI's way) would time the opening of
+        // a connection and run SQLite's own WAL checkpoints in the claims, which the server leaves to its checkpoint thread.
+        this.futurePool = Database.openPooled(sidecar.config().ledgerFile(), 2);
+        this.futureLedger = new SqliteJobLedger(futurePool.jdbi(), future);
     }
 
     static QueueScale start(Path dataDir, int jobs) {
@@ -101,6 +105,7 @@ final class QueueScale implements AutoCloseable {
 
     @Override
     public void close() {
+        futurePool.close();
         sidecar.close();
     }
 
