@@ -156,15 +156,7 @@ final class MultistatusReader {
 
     /** Skips the element the reader is at, children included; at its end tag afterwards. */
     private static void skip(XMLStreamReader r) throws XMLStreamException {
-        int depth = 1;
-        while (depth > 0) {
-            int event = r.next();
-            if (event == XMLStreamConstants.START_ELEMENT) {
-                depth++;
-            } else if (event == XMLStreamConstants.END_ELEMENT) {
-                depth--;
-            }
-        }
+        textOf(r);
     }
 
     private static boolean isDav(XMLStreamReader r, String local) {
