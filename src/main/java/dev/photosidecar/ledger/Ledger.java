@@ -23,6 +23,12 @@ public interface Ledger extends AutoCloseable {
 
     LedgerStats stats();
 
+    /** Values every process using this ledger must agree on. */
+    SharedState sharedState();
+
+    /** The admin page's open sessions, known to every process using this ledger. */
+    AdminSessions adminSessions();
+
     /** Whether several processes may use this ledger at once; see {@link JobLedger#shared()}. */
     default boolean shared() {
         return jobs().shared();

@@ -823,6 +823,49 @@ public abstract class LedgerContractTest {
     }
 
     @Test
+    void sharedStateIsSeenByAnotherProcessAndTheFirstValueRecordedWins() throws Exception {
+        SharedState mine = ledger.sharedState();
+        SharedState theirs = another().sharedState();
+        assertThat(mine.get(SharedState.EXAPP_ENABLED)).isEmpty();
+        mine.put(SharedState.EXAPP_ENABLED, "true");
+        assertThat(theirs.get(SharedState.EXAPP_ENABLED)).hasValue("true");
+        theirs.put(SharedState.EXAPP_ENABLED, "false");
+        assertThat(mine.get(SharedState.EXAPP_ENABLED)).as("a put replaces").hasValue("false");
+
+        List<Object> answers = race(List.of(
+                () -> mine.putIfAbsent(SharedState.SECRET_KEY_FINGERPRINT, "key-a"),
+                () -> theirs.putIfAbsent(SharedState.SECRET_KEY_FINGERPRINT, "key-b")));
+        assertThat(answers).as("two processes starting at once agree on one value").hasSize(2)
+                .allSatisfy(a -> assertThat(a).isEqualTo(answers.get(0)))
+                .first().isIn("key-a", "key-b");
+        assertThat(mine.putIfAbsent(SharedState.SECRET_KEY_FINGERPRINT, "key-c")).isEqualTo(answers.get(0));
+    }
+
+    @Test
+    void adminSessionsAreKnownToAnotherProcessEndEverywhereAndMakeRoomOldestFirst() throws Exception {
+        AdminSessions mine = ledger.adminSessions();
+        AdminSessions theirs = another().adminSessions();
+        Instant now = clock.instant();
+        mine.open("s1", now.plusSeconds(60), now, 3);
+        assertThat(theirs.expiresAt("s1")).hasValue(now.plusSeconds(60));
+        theirs.close("s1");
+        assertThat(mine.expiresAt("s1")).as("signed out through another replica").isEmpty();
+
+        mine.open("ended", now.plusSeconds(1), now, 3);
+        mine.open("a", now.plusSeconds(30), now, 3);
+        mine.open("b", now.plusSeconds(90), now, 3);
+        Instant later = now.plusSeconds(5);
+        mine.open("c", later.plusSeconds(60), later, 3);
+        assertThat(mine.expiresAt("ended")).as("ended sessions go when one opens").isEmpty();
+        assertThat(mine.count()).isEqualTo(3);
+        mine.open("d", later.plusSeconds(60), later, 3);
+        assertThat(mine.count()).as("never more than max").isEqualTo(3);
+        assertThat(mine.expiresAt("a")).as("the one closest to its end made room").isEmpty();
+        assertThat(theirs.expiresAt("b")).isPresent();
+        assertThat(theirs.expiresAt("d")).isPresent();
+    }
+
+    @Test
     void theDatabaseFindsItselfIntactAndMigrated() {
         Ledger.Health health = ledger.health();
         assertThat(health.intact()).as("problems: %s", health.problems()).isTrue();

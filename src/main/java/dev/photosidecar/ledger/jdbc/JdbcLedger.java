@@ -1,6 +1,7 @@
 package dev.photosidecar.ledger.jdbc;
 
 import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.ledger.AdminSessions;
 import dev.photosidecar.ledger.ChunkProgress;
 import dev.photosidecar.ledger.CredentialStore;
 import dev.photosidecar.ledger.DeviceRegistry;
@@ -8,6 +9,7 @@ import dev.photosidecar.ledger.JobLedger;
 import dev.photosidecar.ledger.Ledger;
 import dev.photosidecar.ledger.LedgerStats;
 import dev.photosidecar.ledger.ResumableLedger;
+import dev.photosidecar.ledger.SharedState;
 import java.time.Clock;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
@@ -27,6 +29,8 @@ public abstract class JdbcLedger implements Ledger {
     private final JdbcDeviceRegistry devices;
     private final JdbcChunkProgress chunks;
     private final JdbcLedgerStats stats;
+    private final JdbcSharedState shared;
+    private final JdbcAdminSessions adminSessions;
 
     /** The ledger on connections from {@code jdbi}, speaking {@code dialect}; {@code connections} closes with it. */
     protected JdbcLedger(Jdbi jdbi, Clock clock, Dialect dialect, AutoCloseable connections) {
@@ -39,6 +43,8 @@ public abstract class JdbcLedger implements Ledger {
         this.devices = new JdbcDeviceRegistry(jdbi, clock, dialect);
         this.chunks = new JdbcChunkProgress(jdbi, clock, dialect);
         this.stats = new JdbcLedgerStats(jdbi, clock, dialect);
+        this.shared = new JdbcSharedState(jdbi, dialect);
+        this.adminSessions = new JdbcAdminSessions(jdbi, dialect);
     }
 
     @Override
@@ -69,6 +75,16 @@ public abstract class JdbcLedger implements Ledger {
     @Override
     public LedgerStats stats() {
         return stats;
+    }
+
+    @Override
+    public SharedState sharedState() {
+        return shared;
+    }
+
+    @Override
+    public AdminSessions adminSessions() {
+        return adminSessions;
     }
 
     @Override

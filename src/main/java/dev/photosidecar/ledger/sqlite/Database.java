@@ -42,7 +42,8 @@ public final class Database {
             new MigrationHistory.Applied("3", "nextcloud", 1763803571),
             new MigrationHistory.Applied("4", "resumable uploads", 923637668),
             new MigrationHistory.Applied("5", "resumable protocol versions", 1746221341),
-            new MigrationHistory.Applied("6", "last error code", -1414496230));
+            new MigrationHistory.Applied("6", "last error code", -1414496230),
+            new MigrationHistory.Applied("7", "shared state", 93251403));
 
     private Database() {
     }

@@ -97,9 +97,10 @@ class DatabaseTest {
 
         Path newer = dir.resolve("newer.db");
         flyway(newer, "latest").migrate();
-        sql(newer, "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,"
-                + " installed_by, execution_time, success) VALUES (7, '7', 'from a newer sidecar', 'SQL', 'V7__x.sql', 1,"
-                + " 'x', 1, 1)");
+        int next = Database.BUNDLED.size() + 1;
+        sql(newer, ("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum,"
+                + " installed_by, execution_time, success) VALUES (%d, '%d', 'from a newer sidecar', 'SQL', 'V%d__x.sql', 1,"
+                + " 'x', 1, 1)").formatted(next, next, next));
         assertThat(MigrationHistory.isCurrent(plain(newer), Database.BUNDLED)).isFalse();
     }
 }
