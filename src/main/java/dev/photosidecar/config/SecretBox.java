@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.PBEKeySpec;
@@ -91,6 +92,28 @@ public final class SecretBox {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(file + " does not hold a base64 key");
         }
+    }
+
+    /**
+     * A key for another purpose, derived from this one (HMAC-SHA256 of {@code purpose} under it): every process with
+     * the same secret key derives the same key, and none of them reveals the secret key or the others.
+     */
+    public byte[] derive(String purpose) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(("photo-sidecar/" + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /**
+     * What tells two keys apart without revealing either: recorded in the ledger, so that a process started with
+     * another key than the one the stored passwords were sealed with is refused at start-up.
+     */
+    public String fingerprint() {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(derive("fingerprint"), 16));
     }
 
     /** version ‖ nonce ‖ ciphertext+tag. */

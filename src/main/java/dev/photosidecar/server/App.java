@@ -3,6 +3,7 @@ package dev.photosidecar.server;
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.DataDirLock;
 import dev.photosidecar.config.ExAppLink;
+import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.config.SecretFiles;
 import dev.photosidecar.config.SidecarConfig;
 import dev.photosidecar.config.Units;
@@ -77,7 +78,9 @@ public final class App implements AutoCloseable {
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             store = Ledgers.openForServer(config, clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
-            Wiring parts = new Wiring(config, store, clock, deliveryGate);
+            SecretBox key = SecretBox.load(config.secretKey(), config.dataDir());
+            refuseAnotherKey(store, key, accept);
+            Wiring parts = new Wiring(config, store, key, clock, deliveryGate);
             parts.recovery.run();
             parts.api.start();
             ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
@@ -112,6 +115,18 @@ public final class App implements AutoCloseable {
         if (!stranded.isEmpty()) {
             log.warn("Making a new secret key, as {} asked: the stored passwords of {} cannot be opened any more; their"
                     + " deliveries wait until photo-sidecar user set-password stores them again", SecretKeyGap.ACCEPT_FLAG, stranded);
+        }
+    }
+
+    /** Stops the start when the key is not the one the ledger was used with ({@link SecretKeyCheck}), unless accepted. */
+    private static void refuseAnotherKey(Ledger store, SecretBox key, Accept accept) {
+        Optional<DataGap> otherKey = SecretKeyCheck.problem(store, key);
+        refuseUnlessAccepted(otherKey, accept.newSecretKey());
+        if (otherKey.isPresent()) {
+            SecretKeyCheck.adopt(store, key);
+            log.warn("Recorded a new secret key, as {} asked: passwords sealed with the old one cannot be opened any more;"
+                    + " their users' deliveries wait until photo-sidecar user set-password stores them again",
+                    SecretKeyGap.ACCEPT_FLAG);
         }
     }
 

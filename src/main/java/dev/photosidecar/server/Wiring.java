@@ -46,8 +46,11 @@ final class Wiring {
     final HttpApi api;
     final StartupRecovery recovery;
 
-    /** @param store the open ledger (the root picks its implementation) */
-    Wiring(SidecarConfig config, Ledger store, Clock clock, BooleanSupplier deliveryGate) {
+    /**
+     * @param store the open ledger (the root picks its implementation)
+     * @param key   the secret key, already checked against the ledger's ({@link SecretKeyCheck})
+     */
+    Wiring(SidecarConfig config, Ledger store, SecretBox key, Clock clock, BooleanSupplier deliveryGate) {
         // This process's lease owner, so that start-up can tell the leases a run that has ended left behind.
         String owner = "sidecar-" + Ids.jobId().substring(0, 12);
         ledger = store.jobs();
@@ -56,7 +59,7 @@ final class Wiring {
         spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(), config.maxUploadBytes(), clock);
         PartialStore partials = new PartialStore(spool);
 
-        CredentialStore credentials = store.credentials(SecretBox.load(config.secretKey(), config.dataDir()));
+        CredentialStore credentials = store.credentials(key);
         // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
         exApp = config.target() == TargetKind.NEXTCLOUD ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
         target = switch (config.target()) {

@@ -8,8 +8,11 @@ import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.ConfigLoader;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.ledger.CredentialStore;
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.SharedState;
 import dev.photosidecar.ledger.sqlite.Database;
 import dev.photosidecar.ledger.sqlite.SqliteCredentialStore;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import dev.photosidecar.server.App;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
@@ -202,6 +205,41 @@ class StartupRefusalTest {
             assertThat(p.stop()).isIn(0, 143);
         }
         assertThat(store.list()).as("the sealed passwords are kept").hasSize(2);
+    }
+
+    @Test
+    void anotherSecretKeyBesideSealedPasswordsRefusesToStartAndAChangeWithNothingSealedIsRecorded() throws Exception {
+        Path data = temp.resolve("data");
+        Map<String, String> keyA = Map.of("SIDECAR_SECRET_KEY", "the first key");
+        Map<String, String> keyB = Map.of("SIDECAR_SECRET_KEY", "the second key");
+        TestSidecar.start(data, keyA).close();
+        TestSidecar.start(data, keyB).close();
+        assertThat(fingerprintIn(data)).as("nothing was sealed: the new key is simply recorded")
+                .isEqualTo(SecretBox.load(Optional.of("the second key"), data).fingerprint());
+
+        CredentialStore store = new SqliteCredentialStore(Database.open(data.resolve("ledger.db")),
+                SecretBox.load(Optional.of("the second key"), data), Clock.systemUTC());
+        store.set("alice", "alice", "app-password-1");
+        assertThatThrownBy(() -> TestSidecar.start(data, keyA)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not the one the ledger's 1 stored password(s) were sealed with (users alice)")
+                .hasMessageContaining("--accept-new-secret-key").hasMessageContaining("SIDECAR_SECRET_KEY")
+                .hasMessageNotContaining("the second key").hasMessageNotContaining("the first key");
+        TestSidecar.start(data, keyB).close();
+
+        Map<String, String> env = new HashMap<>(Map.of("SIDECAR_DATA_DIR", data.toString(), "SIDECAR_PORT", "0",
+                "SIDECAR_BIND", "127.0.0.1"));
+        env.putAll(keyA);
+        App.start(new ConfigLoader(env, Optional.empty()).load(), Clock.systemUTC(), new App.Accept(false, true)).close();
+        assertThat(fingerprintIn(data)).as("accepted: the first key is the ledger's key now")
+                .isEqualTo(SecretBox.load(Optional.of("the first key"), data).fingerprint());
+        TestSidecar.start(data, keyA).close();
+        assertThat(store.list()).as("the sealed password is kept").hasSize(1);
+    }
+
+    private static String fingerprintIn(Path data) {
+        try (Ledger ledger = SqliteLedger.open(data.resolve("ledger.db"), Clock.systemUTC())) {
+            return ledger.sharedState().get(SharedState.SECRET_KEY_FINGERPRINT).orElseThrow();
+        }
     }
 
     @Test

@@ -1,12 +1,14 @@
 package dev.photosidecar.ledger.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.photosidecar.cli.BackupCommand;
 import dev.photosidecar.cli.doctor.CheckResult;
 import dev.photosidecar.cli.doctor.Doctor;
+import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.Http.Response;
 import dev.photosidecar.support.PostgresTest;
@@ -21,6 +23,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -44,9 +47,37 @@ class PostgresSidecarTest {
     @TempDir
     Path second;
 
+    /** Every replica on one ledger shares the secret key (docs/scale-out.md); a passphrase is derived to one. */
+    private static final String SHARED_KEY = "one key for every replica";
+
     private static Map<String, String> onPostgres(PostgresTestDatabase.Fresh database) {
+        return onPostgres(database, SHARED_KEY);
+    }
+
+    private static Map<String, String> onPostgres(PostgresTestDatabase.Fresh database, String secretKey) {
         return Map.of("SIDECAR_DATABASE_URL", database.jdbcUrl(), "SIDECAR_DATABASE_USER", db.user(),
-                "SIDECAR_DATABASE_PASSWORD", db.password());
+                "SIDECAR_DATABASE_PASSWORD", db.password(), "SIDECAR_SECRET_KEY", secretKey);
+    }
+
+    @Test
+    void aSecondSidecarWithAnotherSecretKeyIsRefusedWithTheFix() throws Exception {
+        PostgresTestDatabase.Fresh database = db.fresh();
+        try (TestSidecar one = TestSidecar.start(first, onPostgres(database))) {
+            assertThatThrownBy(() -> TestSidecar.start(second, onPostgres(database, "another key")))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("not the one the other sidecars on this shared ledger use")
+                    .hasMessageContaining("same SIDECAR_SECRET_KEY")
+                    .hasMessageNotContaining("another key");
+            assertThat(one.http().get("/readyz", null).status()).as("the running replica is untouched").isEqualTo(200);
+        }
+        // Its own generated secret.key is another key too: a replica needs the shared one.
+        Map<String, String> noKey = new HashMap<>(onPostgres(database));
+        noKey.remove("SIDECAR_SECRET_KEY");
+        assertThatThrownBy(() -> TestSidecar.start(second, noKey)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("shared ledger");
+        try (TestSidecar two = TestSidecar.start(second, onPostgres(database))) {
+            assertThat(two.http().get("/readyz", null).status()).isEqualTo(200);
+        }
     }
 
     @Test
@@ -84,8 +115,8 @@ class PostgresSidecarTest {
             id = one.http().put("/v1/uploads/k1", token, Map.of("X-Filename", "a.jpg"), photo).json().path("id").asText();
             await().atMost(Duration.ofSeconds(30)).until(() ->
                     one.http().get("/v1/jobs/" + id, token).json().path("state").asText().equals("succeeded"));
-            // The job is delivered before the second sidecar starts: each has its own spool until spools can be
-            // shared, and a second start would fail a job whose copy it cannot see (docs/configuration.md).
+            // The job is delivered before the second sidecar starts: each has its own spool here, and a second start
+            // would fail a job whose copy it cannot see (docs/scale-out.md: replicas share one spool).
             try (TestSidecar two = TestSidecar.start(second, onPostgres(database))) {
                 assertThat(two.http().get("/v1/jobs/" + id, token).json().path("state").asText()).isEqualTo("succeeded");
                 assertThat(two.http().put("/v1/uploads/k1", token, Map.of("X-Filename", "a.jpg"), photo).status())
