@@ -13,6 +13,7 @@ import dev.photosidecar.delivery.target.webdav.NextcloudAccounts;
 import dev.photosidecar.delivery.target.webdav.WebDavTarget;
 import dev.photosidecar.http.AppApiAuth;
 import dev.photosidecar.http.SidecarMetrics;
+import dev.photosidecar.http.admin.AdminAuth;
 import dev.photosidecar.http.admin.AdminRoutes;
 import dev.photosidecar.http.resumable.ResumableUploads;
 import dev.photosidecar.http.routes.HttpApi;
@@ -77,8 +78,9 @@ final class Wiring {
         Intake intake = new Intake(ledger, devices, spool, job -> workers.jobDue(job.userId()));
         resumable = new ResumableUploads(ledger, intake, resumableLedger, spool, partials, clock, config.resumableExpiry(),
                 workers::wake, metrics, config.resumable(), devices, config.serverLimits().maxUnfinishedPerDevice());
-        AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker,
-                config.adminToken(), clock, workers::wake, new AppApiAuth(exApp::identity)::proxiedUser);
+        AdminAuth adminAuth = new AdminAuth(config.adminToken(), key.derive("admin-sessions"), store.adminSessions(), clock);
+        AdminRoutes admin = new AdminRoutes(ledger, store.stats(), spool, target, workers::breaker, adminAuth, clock,
+                workers::wake, new AppApiAuth(exApp::identity)::proxiedUser);
         HttpApi.Enrollment enrollment = new HttpApi.Enrollment(config.webdav().map(NextcloudAccounts::new),
                 () -> target instanceof WebDavTarget w && w.hostFacts().nextcloud(), credentials, clock);
         Optional<HttpApi.ExAppMode> exAppMode = config.target() != TargetKind.NEXTCLOUD ? Optional.empty()

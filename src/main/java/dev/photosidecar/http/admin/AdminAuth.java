@@ -1,6 +1,7 @@
 package dev.photosidecar.http.admin;
 
 import dev.photosidecar.http.AttemptLimit;
+import dev.photosidecar.ledger.AdminSessions;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -10,10 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.Comparator;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -21,9 +19,10 @@ import javax.crypto.spec.SecretKeySpec;
  * Who may see the admin page: whoever knows the admin token ({@code SIDECAR_ADMIN_TOKEN}).
  *
  * <ul>
- *   <li>Signing in with the token opens a session: a random id kept in memory (so sign-out and a restart end
- *       it), sent to the browser as {@code id.mac}, the MAC an HMAC-SHA256 under a key that never leaves this
- *       process. A cookie that was changed fails the MAC before anything is looked up.</li>
+ *   <li>Signing in with the token opens a session: a random id recorded in the ledger by its SHA-256 (so every
+ *       replica knows it, and signing out through any of them ends it), sent to the browser as {@code id.mac}, the
+ *       MAC an HMAC-SHA256 under a key derived from the secret key, which every replica shares and none sends
+ *       anywhere. A cookie that was changed fails the MAC before anything is looked up.</li>
  *   <li>Every state-changing call made with a session also needs the session's CSRF token, an HMAC of the
  *       session id, in a form field or the {@code X-CSRF-Token} header.</li>
  *   <li>Scripts may instead send {@code Authorization: Bearer <admin token>}.</li>
@@ -45,15 +44,21 @@ public final class AdminAuth {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Optional<byte[]> tokenHash;
-    private final byte[] key = new byte[32];
+    private final byte[] key;
     private final Clock clock;
-    private final Map<String, Instant> sessions = new ConcurrentHashMap<>();
+    private final AdminSessions sessions;
     private final AttemptLimit attempts;
 
-    public AdminAuth(Optional<String> adminToken, Clock clock) {
+    /**
+     * @param adminToken {@code SIDECAR_ADMIN_TOKEN}; empty turns the page off
+     * @param key        the MAC key, the same in every replica ({@code SecretBox.derive})
+     * @param sessions   where open sessions are recorded (the ledger)
+     */
+    public AdminAuth(Optional<String> adminToken, byte[] key, AdminSessions sessions, Clock clock) {
         this.tokenHash = adminToken.filter(t -> !t.isBlank()).map(AdminAuth::sha256);
+        this.key = key.clone();
+        this.sessions = sessions;
         this.clock = clock;
-        RANDOM.nextBytes(key);
         this.attempts = new AttemptLimit(LOGIN_LIMIT, LOGIN_WINDOW, 10_000, clock);
     }
 
@@ -109,8 +114,7 @@ public final class AdminAuth {
         byte[] raw = new byte[32];
         RANDOM.nextBytes(raw);
         String id = b64(raw);
-        prune();
-        sessions.put(id, now().plus(SESSION_TTL));
+        sessions.open(idHash(id), now().plus(SESSION_TTL), now(), MAX_SESSIONS);
         return new SignIn.Opened(id + "." + b64(mac("session:" + id)));
     }
 
@@ -148,12 +152,13 @@ public final class AdminAuth {
         if (!MessageDigest.isEqual(mac("session:" + id), given)) {
             return Optional.empty();
         }
-        Instant expires = sessions.get(id);
-        if (expires == null) {
+        Optional<Instant> recorded = sessions.expiresAt(idHash(id));
+        if (recorded.isEmpty()) {
             return Optional.empty();
         }
+        Instant expires = recorded.get();
         if (!now().isBefore(expires)) {
-            sessions.remove(id, expires);
+            sessions.close(idHash(id));
             return Optional.empty();
         }
         return Optional.of(new Session(id, b64(mac("csrf:" + id)), expires));
@@ -161,8 +166,8 @@ public final class AdminAuth {
 
     /**
      * The session of a Nextcloud admin whose call AppAPI proxied. Nextcloud vouches for the user on every call,
-     * so nothing is stored; the CSRF token is still required for actions (an HMAC of the user under this
-     * process's key), so that a page elsewhere cannot make an admin's browser post through the proxy.
+     * so nothing is stored; the CSRF token is still required for actions (an HMAC of the user under the shared
+     * key, so any replica accepts it), so that a page elsewhere cannot make an admin's browser post through the proxy.
      */
     public Session nextcloudSession(String user) {
         String id = "nextcloud:" + user;
@@ -171,7 +176,7 @@ public final class AdminAuth {
 
     /** Ends the session behind this cookie value, if there is one. */
     public void logout(String cookieValue) {
-        session(cookieValue).ifPresent(s -> sessions.remove(s.id()));
+        session(cookieValue).ifPresent(s -> sessions.close(idHash(s.id())));
     }
 
     /** Whether {@code candidate} is this session's CSRF token (constant-time). */
@@ -184,7 +189,7 @@ public final class AdminAuth {
     }
 
     int sessionCount() {
-        return sessions.size();
+        return sessions.count();
     }
 
     /** An open admin session: its id, the CSRF token its forms carry, and when it ends. */
@@ -193,13 +198,9 @@ public final class AdminAuth {
 
     // ---- helpers ----------------------------------------------------------------------------------
 
-    private void prune() {
-        Instant now = now();
-        sessions.entrySet().removeIf(e -> !now.isBefore(e.getValue()));
-        while (sessions.size() >= MAX_SESSIONS) {
-            sessions.entrySet().stream().min(Comparator.comparing(Map.Entry::getValue))
-                    .ifPresent(oldest -> sessions.remove(oldest.getKey(), oldest.getValue()));
-        }
+    /** What the ledger records of a session: a leaked ledger gives no cookie away. */
+    private static String idHash(String id) {
+        return b64(sha256(id));
     }
 
     private Instant now() {

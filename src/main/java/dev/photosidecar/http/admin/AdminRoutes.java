@@ -84,19 +84,19 @@ public final class AdminRoutes {
      * @param spool      free space, and removing a cancelled job's copy
      * @param target     its health, and discarding a cancelled job's partial upload
      * @param breaker    the delivery workers' host breaker ({@code workers::breaker})
-     * @param adminToken {@code SIDECAR_ADMIN_TOKEN}; empty turns the page off
+     * @param auth       who may see the page ({@code SIDECAR_ADMIN_TOKEN}, sessions)
      * @param clock      the sidecar's clock
      * @param wake       wakes the delivery workers after a retry ({@code workers::wake})
      * @param proxied    who AppAPI says a proxied call is for ({@link ProxiedAdmin#NONE} outside ExApp mode)
      */
     public AdminRoutes(JobLedger ledger, LedgerStats stats, Spool spool, DeliveryTarget target, Supplier<HostBreaker> breaker,
-                       Optional<String> adminToken, Clock clock, Runnable wake, ProxiedAdmin proxied) {
+                       AdminAuth auth, Clock clock, Runnable wake, ProxiedAdmin proxied) {
         this.ledger = ledger;
         this.spool = spool;
         this.target = target;
         this.wake = wake;
         this.proxiedAdmin = proxied;
-        this.auth = new AdminAuth(adminToken, clock);
+        this.auth = auth;
         this.status = new AdminStatus(stats, spool, target, breaker, clock);
         asset("admin.css", "text/css; charset=utf-8");
         asset("admin.js", "text/javascript; charset=utf-8");

@@ -2,28 +2,54 @@ package dev.photosidecar.http.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.photosidecar.config.SecretBox;
+import dev.photosidecar.ledger.Ledger;
+import dev.photosidecar.ledger.sqlite.SqliteLedger;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** Sessions, CSRF tokens and the token check of the admin page, without HTTP. */
+/**
+ * Sessions, CSRF tokens and the token check of the admin page, without HTTP, on a real ledger file: sessions are
+ * recorded there so that every replica knows them.
+ */
 @UnitTest
 class AdminAuthTest {
     static final String TOKEN = "correct horse battery staple";
+    static final byte[] KEY = SecretBox.load(Optional.of("the shared secret key"), Path.of("unused")).derive("admin-sessions");
+
+    @TempDir
+    Path dir;
 
     MutableClock clock = new MutableClock(Instant.parse("2026-03-10T12:00:00Z"));
-    AdminAuth auth = new AdminAuth(Optional.of(TOKEN), clock);
+    Ledger ledger;
+    AdminAuth auth;
+
+    @BeforeEach
+    void open() {
+        ledger = SqliteLedger.openPooled(dir.resolve("ledger.db"), clock, 2);
+        auth = new AdminAuth(Optional.of(TOKEN), KEY, ledger.adminSessions(), clock);
+    }
+
+    @AfterEach
+    void close() {
+        ledger.close();
+    }
 
     @Test
     void withoutATokenThereIsNoAdminAndNothingMatches() {
-        AdminAuth off = new AdminAuth(Optional.empty(), clock);
+        AdminAuth off = new AdminAuth(Optional.empty(), KEY, ledger.adminSessions(), clock);
         assertThat(off.enabled()).isFalse();
         assertThat(off.tokenMatches("")).isFalse();
         assertThat(off.login("", "1.2.3.4")).isEmpty();
-        assertThat(new AdminAuth(Optional.of("   "), clock).enabled()).as("blank means none").isFalse();
+        assertThat(new AdminAuth(Optional.of("   "), KEY, ledger.adminSessions(), clock).enabled()).as("blank means none").isFalse();
     }
 
     @Test
@@ -78,10 +104,35 @@ class AdminAuthTest {
         assertThat(auth.session("")).isEmpty();
         assertThat(auth.session(null)).isEmpty();
         assertThat(auth.session("x".repeat(500))).isEmpty();
-        // Another process (or a restart) has another key: its cookies mean nothing here.
-        AdminAuth other = new AdminAuth(Optional.of(TOKEN), clock);
+        // A process with another secret key: its cookies mean nothing here, even with the session on record.
+        byte[] otherKey = SecretBox.load(Optional.of("another secret key"), dir).derive("admin-sessions");
+        AdminAuth other = new AdminAuth(Optional.of(TOKEN), otherKey, ledger.adminSessions(), clock);
         assertThat(other.session(cookie)).isEmpty();
         assertThat(auth.session(cookie)).as("the real one still works").isPresent();
+    }
+
+    @Test
+    void aSessionOpenedThroughOneReplicaWorksOnAnotherAndSigningOutThereEndsIt() {
+        try (Ledger second = SqliteLedger.openPooled(dir.resolve("ledger.db"), clock, 2)) {
+            AdminAuth replica = new AdminAuth(Optional.of(TOKEN), KEY, second.adminSessions(), clock);
+            String cookie = auth.login(TOKEN, "10.0.0.1").orElseThrow();
+            AdminAuth.Session there = replica.session(cookie).orElseThrow();
+            AdminAuth.Session here = auth.session(cookie).orElseThrow();
+            assertThat(there.csrfToken()).as("the CSRF token is the same on every replica").isEqualTo(here.csrfToken());
+            assertThat(replica.nextcloudSession("admin").csrfToken()).isEqualTo(auth.nextcloudSession("admin").csrfToken());
+
+            replica.logout(cookie);
+            assertThat(auth.session(cookie)).as("signed out through the other replica").isEmpty();
+            assertThat(ledger.adminSessions().count()).isZero();
+        }
+    }
+
+    @Test
+    void theLedgerNeverHoldsTheSessionIdTheCookieCarries() {
+        String cookie = auth.login(TOKEN, "10.0.0.1").orElseThrow();
+        String id = cookie.substring(0, cookie.indexOf('.'));
+        assertThat(ledger.adminSessions().expiresAt(id)).isEmpty();
+        assertThat(auth.session(cookie)).isPresent();
     }
 
     @Test
