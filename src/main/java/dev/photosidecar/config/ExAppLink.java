@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,17 +44,22 @@ public final class ExAppLink {
         }
     }
 
-    private ExAppLink(Path dataDir, boolean fixed, Optional<ExAppIdentity> identity, Stamp seen) {
+    private ExAppLink(Path dataDir, boolean fixed, Optional<ExAppIdentity> identity, Stamp seen, ExAppSwitch exAppSwitch) {
         this.dataDir = dataDir;
         this.fixed = fixed;
         this.identity = identity;
         this.seen = seen;
-        this.exAppSwitch = dataDir == null ? null : ExAppSwitch.forExApp(dataDir);
+        this.exAppSwitch = exAppSwitch;
     }
 
     /** For targets other than Nextcloud: never an ExApp. */
     public static ExAppLink none() {
-        return new ExAppLink(null, true, Optional.empty(), null);
+        return new ExAppLink(null, true, Optional.empty(), null, null);
+    }
+
+    /** As {@link #open(Path, Map)}, with the enabled state also kept where every replica reads it. */
+    public static ExAppLink open(Path dataDir, Map<String, String> env, ExAppSwitch.Shared shared, Clock clock) {
+        return open(dataDir, env, ExAppSwitch.forReplica(dataDir, shared, clock));
     }
 
     /**
@@ -61,6 +67,10 @@ public final class ExAppLink {
      * running), with the enabled state recorded there. An unreadable exapp.json stops the start.
      */
     public static ExAppLink open(Path dataDir, Map<String, String> env) {
+        return open(dataDir, env, ExAppSwitch.forExApp(dataDir));
+    }
+
+    private static ExAppLink open(Path dataDir, Map<String, String> env, ExAppSwitch exAppSwitch) {
         boolean fromEnv = env.containsKey("APP_SECRET") && !env.get("APP_SECRET").isBlank();
         Stamp stamp;
         try {
@@ -68,7 +78,7 @@ public final class ExAppLink {
         } catch (IOException e) {
             throw new ConfigException(ExAppIdentity.file(dataDir) + ": cannot read the ExApp registration (" + e.getMessage() + ")");
         }
-        return new ExAppLink(dataDir, fromEnv, ExAppIdentity.load(dataDir, env), stamp);
+        return new ExAppLink(dataDir, fromEnv, ExAppIdentity.load(dataDir, env), stamp, exAppSwitch);
     }
 
     /** Who the sidecar is to AppAPI now; empty while it is not registered. */

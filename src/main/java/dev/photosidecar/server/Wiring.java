@@ -62,7 +62,9 @@ final class Wiring {
 
         CredentialStore credentials = store.credentials(key);
         // With target nextcloud, `nextcloud register` may make this sidecar an ExApp while it runs.
-        exApp = config.target() == TargetKind.NEXTCLOUD ? ExAppLink.open(config.dataDir(), System.getenv()) : ExAppLink.none();
+        exApp = config.target() != TargetKind.NEXTCLOUD ? ExAppLink.none()
+                : store.shared() ? ExAppLink.open(config.dataDir(), System.getenv(), new SharedExAppSwitch(store.sharedState()), clock)
+                : ExAppLink.open(config.dataDir(), System.getenv());
         target = switch (config.target()) {
             case LOCAL -> new LocalFolderTarget(config.libraryDir());
             case WEBDAV, NEXTCLOUD -> new WebDavTarget(config.webdav().orElseThrow(), credentials,
