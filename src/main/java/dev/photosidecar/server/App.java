@@ -118,12 +118,12 @@ public final class App implements AutoCloseable {
         }
     }
 
-    /** Stops the start when the key is not the one the ledger was used with ({@link SecretKeyCheck}), unless accepted. */
+    /** Stops the start when the key is not the one the ledger was used with ({@link SecretKeyFingerprint}), unless accepted. */
     private static void refuseAnotherKey(Ledger store, SecretBox key, Accept accept) {
-        Optional<DataGap> otherKey = SecretKeyCheck.problem(store, key);
+        Optional<DataGap> otherKey = SecretKeyFingerprint.problem(store, key);
         refuseUnlessAccepted(otherKey, accept.newSecretKey());
         if (otherKey.isPresent()) {
-            SecretKeyCheck.adopt(store, key);
+            SecretKeyFingerprint.adopt(store, key);
             log.warn("Recorded a new secret key, as {} asked: passwords sealed with the old one cannot be opened any more;"
                     + " their users' deliveries wait until photo-sidecar user set-password stores them again",
                     SecretKeyGap.ACCEPT_FLAG);

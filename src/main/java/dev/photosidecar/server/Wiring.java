@@ -49,7 +49,7 @@ final class Wiring {
 
     /**
      * @param store the open ledger (the root picks its implementation)
-     * @param key   the secret key, already checked against the ledger's ({@link SecretKeyCheck})
+     * @param key   the secret key, already checked against the ledger's ({@link SecretKeyFingerprint})
      */
     Wiring(SidecarConfig config, Ledger store, SecretBox key, Clock clock, BooleanSupplier deliveryGate) {
         // This process's lease owner, so that start-up can tell the leases a run that has ended left behind.

@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * <p>A key change is harmless, and is simply recorded, only on a ledger that one process uses and that holds no
  * sealed password. Otherwise start-up refuses unless the operator passes {@link SecretKeyGap#ACCEPT_FLAG}.
  */
-public final class SecretKeyCheck {
+public final class SecretKeyFingerprint {
     private static final Logger log = LoggerFactory.getLogger(App.class);
 
-    private SecretKeyCheck() {
+    private SecretKeyFingerprint() {
     }
 
     /** The refusal, or empty when the key is the recorded one (recording it when none is, or when a change is harmless). */
