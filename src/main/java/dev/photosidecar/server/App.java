@@ -118,7 +118,10 @@ public final class App implements AutoCloseable {
         }
     }
 
-    /** Stops the start when the key is not the one the ledger was used with ({@link SecretKeyFingerprint}), unless accepted. */
+    /**
+     * Stops the start when the key is not the one the ledger was used with ({@link SecretKeyFingerprint}), unless the
+     * operator accepted the change.
+     */
     private static void refuseAnotherKey(Ledger store, SecretBox key, Accept accept) {
         Optional<DataGap> otherKey = SecretKeyFingerprint.problem(store, key);
         refuseUnlessAccepted(otherKey, accept.newSecretKey());
