@@ -15,9 +15,6 @@ import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.SharedLedger;
 import dev.photosidecar.support.SidecarProcess;
 import dev.photosidecar.support.WebDavServer;
-import java.io.OutputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -141,7 +138,7 @@ class ReplicaTest {
                 caughtJob = aim.killed.get(AIM_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 throw new AssertionError("replica " + (victim + 1) + " sent no PUT to the host within " + AIM_WAIT
-                        + "; its log:\n" + replicas.log(victim));
+                        + "; its log:\n" + replicas.get(victim).process().log());
             }
             replicas.kill(victim);
 
@@ -192,10 +189,10 @@ class ReplicaTest {
             List<String> survivorsLog = new ArrayList<>();
             for (int i = 0; i < replicas.count(); i++) {
                 if (i != victim) {
-                    survivorsLog.add(replicas.log(i));
+                    survivorsLog.add(replicas.get(i).process().log());
                 }
             }
-            String deadLog = replicas.log(victim);
+            String deadLog = replicas.get(victim).process().log();
             for (SharedLedger.JobRow was : held.values()) {
                 SharedLedger.JobRow now = ledger.job(was.id()).orElseThrow();
                 assertThat(now.state()).as("job %s, held by the dead replica", was.id()).isEqualTo("succeeded");
@@ -256,44 +253,26 @@ class ReplicaTest {
             SidecarProcess a = replicas.get(0).process();
             SidecarProcess b = replicas.get(1).process();
 
+            IetfUpload upload = new IetfUpload(device.token(), "half-sent-video", "HALF.MOV", size);
             String location;
             try (RawConnection c = new RawConnection(a.port())) {
-                c.sendHead("PUT /v1/uploads/half-sent-video HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                        + device.token() + "\r\nX-Filename: HALF.MOV\r\nUpload-Draft-Interop-Version: 6\r\n"
-                        + "Upload-Complete: ?1\r\nContent-Length: " + size);
-                location = c.readHead().header("Location");
+                location = upload.create(c);
                 c.sendBody(new GeneratedBody(size), sent);
                 replicas.kill(0);
             }
             String id = location.substring(location.lastIndexOf('/') + 1);
 
             // The client asks the other replica where to go on: the bytes on the shared disk, no more than were sent.
-            HttpResponse<Void> head = replicas.get(1).http().send(HttpRequest.newBuilder(b.uri(location))
-                            .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + device.token())
-                            .header("Upload-Draft-Interop-Version", "6").build(), HttpResponse.BodyHandlers.discarding());
-            assertThat(head.statusCode()).as("HEAD %s on the other replica; its log:\n%s", location, replicas.log(1))
-                    .isEqualTo(204);
-            long offset = Long.parseLong(head.headers().firstValue("Upload-Offset").orElseThrow());
+            long offset = upload.offset(replicas.get(1).http(), b.uri(location)).orElseThrow(() -> new AssertionError(
+                    "HEAD " + location + " on the other replica answered no offset; its log:\n" + replicas.get(1).process().log()));
             assertThat(offset).isBetween(0L, sent);
             assertThat(Files.size(spool().resolve("partial").resolve(id))).as("the partial upload on the shared spool")
                     .isEqualTo(offset);
 
-            GeneratedBody rest = new GeneratedBody(size);
-            rest.skip(offset);
-            JsonNode job;
-            try (RawConnection c = new RawConnection(b.port())) {
-                c.sendHead("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + device.token()
-                        + "\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1\r\nUpload-Offset: " + offset
-                        + "\r\nContent-Type: application/partial-upload\r\nContent-Length: " + (size - offset));
-                c.sendBody(rest, size - offset);
-                RawConnection.Head fin = c.readHead();
-                String body = c.readBody(fin);
-                assertThat(fin.status()).as("the finishing PATCH on the other replica: %s", body).isEqualTo(201);
-                job = JSON.readTree(body);
-            }
-            GeneratedBody whole = new GeneratedBody(size);
-            whole.transferTo(OutputStream.nullOutputStream());
-            String sha256 = whole.sha256(); // once: MessageDigest.digest() starts it over
+            IetfUpload.Answer fin = upload.finish(b.port(), location, offset);
+            assertThat(fin.status()).as("the finishing PATCH on the other replica: %s", fin.body()).isEqualTo(201);
+            JsonNode job = JSON.readTree(fin.body());
+            String sha256 = upload.sha256();
             assertThat(job.path("sha256").asText()).isEqualTo(sha256);
             assertThat(job.path("size").asLong()).isEqualTo(size);
 

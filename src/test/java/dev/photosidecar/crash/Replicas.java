@@ -3,7 +3,6 @@ package dev.photosidecar.crash;
 import static org.awaitility.Awaitility.await;
 
 import dev.photosidecar.support.SidecarProcess;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class Replicas implements Sidecars, AutoCloseable {
     private final List<SidecarRuns.Run> all = new ArrayList<>();
-    private final List<Path> logs = new ArrayList<>();
     private final List<SidecarRuns.Run> live = new CopyOnWriteArrayList<>();
     private final Random random;
 
@@ -35,7 +33,6 @@ final class Replicas implements Sidecars, AutoCloseable {
                 int number = all.size() + 1;
                 Path log = logFolder.resolve("replica-" + number + ".log");
                 Files.createFile(log);
-                logs.add(log);
                 SidecarRuns.Run run = SidecarRuns.Run.of(number, SidecarProcess.start(env, SidecarRuns.JVM_ARGS, log));
                 all.add(run);
                 live.add(run);
@@ -53,15 +50,6 @@ final class Replicas implements Sidecars, AutoCloseable {
 
     int count() {
         return all.size();
-    }
-
-    /** Replica {@code i}'s log (all it wrote to stdout and stderr). */
-    String log(int i) throws IOException {
-        return Files.readString(logs.get(i));
-    }
-
-    Path logFile(int i) {
-        return logs.get(i);
     }
 
     /** The replicas that are still up. */
