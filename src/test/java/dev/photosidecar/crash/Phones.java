@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Phones uploading to a sidecar that is killed and restarted under them ({@link SidecarRuns}). Each phone
+ * Phones uploading to a sidecar that is killed and restarted under them ({@link SidecarRuns}), or to replicas one
+ * of which dies ({@link Replicas}). Each phone
  * uploads new photos, one stable key per photo, and sends an upload whose connection broke again with the
  * same key once the sidecar is back, until it gets a 2xx: a crash after the job row committed but before the
  * answer arrived shows up as a 200 replay on the retry. A separate "cutter" sends uploads that break off
@@ -96,7 +97,7 @@ final class Phones implements AutoCloseable {
                    int lostConnections) {
     }
 
-    private final SidecarRuns runs;
+    private final Sidecars runs;
     private final SidecarProcess.Device device;
     private final long seed;
     private final int minSize;
@@ -117,7 +118,7 @@ final class Phones implements AutoCloseable {
     private final AtomicInteger cutSent = new AtomicInteger();
     private final AtomicInteger cutAnswered400 = new AtomicInteger();
 
-    Phones(SidecarRuns runs, SidecarProcess.Device device, long seed, int minSize, int maxSize) {
+    Phones(Sidecars runs, SidecarProcess.Device device, long seed, int minSize, int maxSize) {
         this.runs = runs;
         this.device = device;
         this.seed = seed;
@@ -195,10 +196,11 @@ final class Phones implements AutoCloseable {
     private Outcome uploadUntilAcknowledged(Upload u) {
         int attempts = 0;
         int lost = 0;
-        int failedRun = 0;
+        SidecarRuns.Run failedRun = null;
         String lastFailure = "";
         while (true) {
-            SidecarRuns.Run run = runs.awaitRunAfter(failedRun, "a sidecar run after run " + failedRun + " for " + u.key()
+            SidecarRuns.Run run = runs.next(failedRun, "a sidecar other than run "
+                    + (failedRun == null ? "(none)" : failedRun.number()) + " for " + u.key()
                     + " (its last try failed with: " + lastFailure + ")");
             attempts++;
             inFlight.put(u.key(), Stage.SENDING);
@@ -217,7 +219,7 @@ final class Phones implements AutoCloseable {
             } catch (IOException e) {
                 // The sidecar died under us (or refused the connection while down): try again after the restart.
                 lost++;
-                failedRun = run.number();
+                failedRun = run;
                 lastFailure = e.toString();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -8,10 +8,7 @@ import dev.photosidecar.support.CrashTest;
 import dev.photosidecar.support.GeneratedBody;
 import dev.photosidecar.support.RawConnection;
 import dev.photosidecar.support.SidecarProcess;
-import java.io.OutputStream;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,11 +51,10 @@ class ResumableCrashTest {
         sidecar = SidecarProcess.start(env, List.of(), temp.resolve("sidecar.log"));
 
         long sent = 20L << 20;
+        IetfUpload upload = new IetfUpload(device.token(), "killed-video", "KILLED.MOV", SIZE);
         String location;
         try (RawConnection c = new RawConnection(sidecar.port())) {
-            c.sendHead("PUT /v1/uploads/killed-video HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + device.token()
-                    + "\r\nX-Filename: KILLED.MOV\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1\r\nContent-Length: " + SIZE);
-            location = c.readHead().header("Location");
+            location = upload.create(c);
             c.sendBody(new GeneratedBody(SIZE), sent);
             sidecar.kill();
         }
@@ -66,30 +62,16 @@ class ResumableCrashTest {
         sidecar = SidecarProcess.start(env, List.of(), temp.resolve("sidecar.log"));
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(sidecar.uri(location)).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                .header("Authorization", "Bearer " + device.token()).header("Upload-Draft-Interop-Version", "6").build(),
-                HttpResponse.BodyHandlers.discarding());
-        assertThat(head.statusCode()).as("log:\n%s", sidecar.log()).isEqualTo(204);
-        long offset = Long.parseLong(head.headers().firstValue("Upload-Offset").orElseThrow());
+        long offset = upload.offset(http, sidecar.uri(location)).orElseThrow(() -> new AssertionError(
+                "HEAD " + location + " after the restart answered no offset; log:\n" + sidecar.log()));
         assertThat(offset).isBetween(0L, sent);
         assertThat(Files.size(data.resolve("spool/partial").resolve(id))).isEqualTo(offset);
 
-        GeneratedBody rest = new GeneratedBody(SIZE);
-        rest.skip(offset);
-        try (RawConnection c = new RawConnection(sidecar.port())) {
-            c.sendHead("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + device.token()
-                    + "\r\nUpload-Draft-Interop-Version: 6\r\nUpload-Complete: ?1\r\nUpload-Offset: " + offset
-                    + "\r\nContent-Type: application/partial-upload\r\nContent-Length: " + (SIZE - offset));
-            c.sendBody(rest, SIZE - offset);
-            RawConnection.Head fin = c.readHead();
-            String body = c.readBody(fin);
-            assertThat(fin.status()).as(body).isEqualTo(201);
-            JsonNode job = JSON.readTree(body);
-            GeneratedBody whole = new GeneratedBody(SIZE);
-            whole.transferTo(OutputStream.nullOutputStream());
-            assertThat(job.path("sha256").asText()).isEqualTo(whole.sha256());
-            assertThat(job.path("size").asLong()).isEqualTo(SIZE);
-        }
+        IetfUpload.Answer fin = upload.finish(sidecar.port(), location, offset);
+        assertThat(fin.status()).as(fin.body()).isEqualTo(201);
+        JsonNode job = JSON.readTree(fin.body());
+        assertThat(job.path("sha256").asText()).isEqualTo(upload.sha256());
+        assertThat(job.path("size").asLong()).isEqualTo(SIZE);
         System.out.printf("ResumableCrashTest: killed after %d MiB sent, %d bytes were on disk after the restart%n", sent >> 20, offset);
     }
 }

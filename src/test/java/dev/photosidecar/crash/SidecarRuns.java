@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * One sidecar on one data folder, run after run: started as a child process, killed with SIGKILL, started
  * again. Clients ask for the current run, or wait for a run newer than the one that died under them.
  */
-final class SidecarRuns implements AutoCloseable {
+final class SidecarRuns implements Sidecars, AutoCloseable {
     static final Duration RESTART_WAIT = Duration.ofSeconds(60);
     /**
      * Quick restarts matter more here than peak speed: on two cores a cold sidecar JVM takes ~4 s to get ready
@@ -24,6 +24,10 @@ final class SidecarRuns implements AutoCloseable {
 
     /** One run of the sidecar, numbered from 1, with a fresh HTTP client (no pooled connection to a dead run). */
     record Run(int number, SidecarProcess process, HttpClient http) {
+        static Run of(int number, SidecarProcess process) {
+            return new Run(number, process, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build());
+        }
     }
 
     private final Map<String, String> env;
@@ -45,15 +49,14 @@ final class SidecarRuns implements AutoCloseable {
     Run start(int number) {
         SidecarProcess p = SidecarProcess.start(env, JVM_ARGS, logFile);
         current = p;
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        Run run = new Run(number, p, http);
+        Run run = Run.of(number, p);
         live.set(run);
         return run;
     }
 
     /** The run that is up, or null while none is. */
-    Run live() {
+    @Override
+    public Run live() {
         return live.get();
     }
 
@@ -71,6 +74,12 @@ final class SidecarRuns implements AutoCloseable {
         Run run = live.getAndSet(null);
         current = null;
         return run.process().stop();
+    }
+
+    /** A run newer than the one that failed: the same data folder, started again. */
+    @Override
+    public Run next(Run failed, String why) {
+        return awaitRunAfter(failed == null ? 0 : failed.number(), why);
     }
 
     /** Waits (like a phone that lost its connection) until a run newer than {@code after} is up. */

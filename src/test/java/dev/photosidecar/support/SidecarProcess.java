@@ -193,7 +193,22 @@ public final class SidecarProcess implements AutoCloseable {
      * returns what it printed.
      */
     public static Device addDevice(Path dataDir, String user, String name) {
-        String out = runCli(dataDir, "device", "add", "--user", user, "--name", name, "--json");
+        return device(runCli(dataDir, "device", "add", "--user", user, "--name", name, "--json"));
+    }
+
+    /**
+     * {@code device add} with exactly these {@code SIDECAR_*} settings: on the ledger they name (a PostgreSQL
+     * ledger that several sidecars share, say), so that the token works on every one of them.
+     */
+    public static Device addDevice(Map<String, String> env, String user, String name) {
+        Exit exit = run(env, "device", "add", "--user", user, "--name", name, "--json");
+        if (exit.code() != 0) {
+            throw new AssertionError("photo-sidecar device add exited with " + exit.code() + "; stderr:\n" + exit.err());
+        }
+        return device(exit.out());
+    }
+
+    private static Device device(String out) {
         try {
             JsonNode json = new ObjectMapper().readTree(out);
             return new Device(json.get("deviceId").asText(), json.get("token").asText());
