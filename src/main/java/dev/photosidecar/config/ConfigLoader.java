@@ -57,6 +57,7 @@ public final class ConfigLoader {
         String bind = text(Setting.BIND);
         Integer port = parse(Setting.PORT, v -> intInRange(v, 0, 65535));
         Path dataDir = parse(Setting.DATA_DIR, v -> Path.of(nonBlank(v)).toAbsolutePath().normalize());
+        Path spoolDir = spoolDir(dataDir);
         TargetKind target = parse(Setting.TARGET, v -> TargetKind.parse(v).orElseThrow(
                 () -> new IllegalArgumentException("unknown target; choose one of: " + TargetKind.choices())));
         PathTemplate template = parse(Setting.PATH_TEMPLATE, PathTemplate::parse);
@@ -129,12 +130,30 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SidecarConfig(bind, port, dataDir, target, template, zone, workers, maxUpload, reserve, maxConcurrent,
+        return new SidecarConfig(bind, port, dataDir, spoolDir, target, template, zone, workers, maxUpload, reserve, maxConcurrent,
                 maxAttempts, initialDelay, maxDelay, lease, grace, webdav,
                 Optional.ofNullable(values.get(Setting.SECRET_KEY)).filter(t -> !t.isBlank()),
                 publicUrl,
                 Optional.ofNullable(values.get(Setting.ADMIN_TOKEN)).filter(t -> !t.isBlank()),
                 resumableExpiry, tls, limits, resumable, database);
+    }
+
+    /**
+     * The spool: {@code {data}/spool} unless set. It may not be the data folder itself, nor hold it, because start-up
+     * treats what it finds in the spool's {@code incoming/}, {@code ready/} and {@code partial/} as upload files.
+     */
+    private Path spoolDir(Path dataDir) {
+        if (!values.containsKey(Setting.SPOOL_DIR) || values.get(Setting.SPOOL_DIR).isBlank()) {
+            return dataDir == null ? null : dataDir.resolve("spool");
+        }
+        return parse(Setting.SPOOL_DIR, v -> {
+            Path spool = Path.of(v.trim()).toAbsolutePath().normalize();
+            if (dataDir != null && dataDir.startsWith(spool)) {
+                throw new IllegalArgumentException("must not be the data folder (" + dataDir + ") or a folder above it;"
+                        + " use a folder of its own, e.g. " + dataDir.resolve("spool") + " (the default) or a shared mount");
+            }
+            return spool;
+        });
     }
 
     /** Built-in TLS: both files or neither, both readable, the key the certificate's. */

@@ -12,6 +12,8 @@ public enum Setting {
     BIND("bind", "0.0.0.0", "listen address"),
     PUBLIC_URL("public_url", null, "the sidecar's URL as phones reach it (default: from bind and port)"),
     DATA_DIR("data_dir", "./data", "ledger, spool, secrets and the local target's library/"),
+    SPOOL_DIR("spool_dir", null, "where received bodies wait for delivery; several sidecars on one PostgreSQL ledger may"
+            + " share it (default: spool/ in data_dir)"),
     TARGET("target", "local", "where uploads are delivered: local or webdav"),
     WEBDAV_URL("webdav_url", null, "the WebDAV base URL; may contain {user}"),
     WEBDAV_USER("webdav_user", null, "one WebDAV account for all users (optional)"),

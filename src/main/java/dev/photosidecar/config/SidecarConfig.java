@@ -14,6 +14,7 @@ public record SidecarConfig(
         String bind,
         int port,
         Path dataDir,
+        Path spoolDir,
         TargetKind target,
         PathTemplate pathTemplate,
         ZoneId timeZone,
@@ -41,10 +42,6 @@ public record SidecarConfig(
         return dataDir.resolve("ledger.db");
     }
 
-    public Path spoolDir() {
-        return dataDir.resolve("spool");
-    }
-
     /** Where start-up moves spool files that no job knows; the sidecar never deletes anything there. */
     public Path quarantineDir() {
         return dataDir.resolve("quarantine");
@@ -66,7 +63,7 @@ public record SidecarConfig(
     @Override
     public String toString() {
         // Never print secrets: the admin token is shown only as set or not.
-        return "SidecarConfig[bind=" + bind + ", port=" + port + ", dataDir=" + dataDir + ", target=" + target.wireName()
+        return "SidecarConfig[bind=" + bind + ", port=" + port + ", dataDir=" + dataDir + ", spoolDir=" + spoolDir + ", target=" + target.wireName()
                 + ", pathTemplate=" + pathTemplate + ", workers=" + workers + ", webdav=" + webdav + ", database=" + database
                 + ", secretKey=" + (secretKey.isPresent() ? "(set)" : "(none)") + ", adminToken="
                 + (adminToken.isPresent() ? "(set)" : "(none)") + "]";

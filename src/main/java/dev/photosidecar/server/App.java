@@ -2,6 +2,7 @@ package dev.photosidecar.server;
 
 import dev.photosidecar.config.ConfigException;
 import dev.photosidecar.config.DataDirLock;
+import dev.photosidecar.config.SpoolDirLock;
 import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.config.SecretFiles;
 import dev.photosidecar.config.SidecarConfig;
@@ -31,12 +32,15 @@ public final class App implements AutoCloseable {
 
     private final SidecarConfig config;
     private final DataDirLock lock;
+    private final SpoolDirLock spoolLock;
     private final Ledger store;
     private final Wiring parts;
     private final ResumableExpiry resumableExpiry;
     private boolean closed;
 
-    private App(SidecarConfig config, DataDirLock lock, Ledger store, Wiring parts, ResumableExpiry resumableExpiry) {
+    private App(SidecarConfig config, DataDirLock lock, SpoolDirLock spoolLock, Ledger store, Wiring parts,
+                ResumableExpiry resumableExpiry) {
+        this.spoolLock = spoolLock;
         this.config = config;
         this.lock = lock;
         this.store = store;
@@ -69,7 +73,16 @@ public final class App implements AutoCloseable {
      */
     public static App start(SidecarConfig config, Clock clock, Accept accept, BooleanSupplier deliveryGate) {
         DataDirLock lock = DataDirLock.acquire(config.dataDir());
+        SpoolDirLock spoolLock;
+        try {
+            // Before anything reads the spool: a spool another ledger's sidecar uses is refused, not swept.
+            spoolLock = SpoolDirLock.acquire(config.spoolDir(), Ledgers.isShared(config));
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         Ledger store = null;
+        Wiring parts = null;
         try {
             SecretFiles.requirePrivate(config);
             // Checked before the ledger is opened, which would create an empty one.
@@ -77,19 +90,24 @@ public final class App implements AutoCloseable {
             refuseUnlessAccepted(missingLedger, accept.emptyLedger());
             store = Ledgers.openForServer(config, clock, config.workers() + 4);
             refuseDataLoss(store, config, accept, missingLedger.isPresent());
-            Wiring parts = new Wiring(config, store, clock, deliveryGate);
+            parts = new Wiring(config, store, spoolLock, clock, deliveryGate);
             parts.recovery.run();
+            spoolLock.share();
             parts.api.start();
             ResumableExpiry expiry = new ResumableExpiry(parts.resumable);
             parts.workers.start();
 
-            App app = new App(config, lock, store, parts, expiry);
+            App app = new App(config, lock, spoolLock, store, parts, expiry);
             app.announce(parts.target, parts.spool, parts.exApp);
             return app;
         } catch (RuntimeException e) {
+            if (parts != null) {
+                parts.spool.close();
+            }
             if (store != null) {
                 store.close();
             }
+            spoolLock.close();
             lock.close();
             throw e;
         }
@@ -193,7 +211,9 @@ public final class App implements AutoCloseable {
                 log.warn("Closing the {} target failed: {}", target.name(), e.getMessage());
             }
         }
+        parts.spool.close();
         store.close();
+        spoolLock.close();
         lock.close();
         log.info("Stopped");
     }

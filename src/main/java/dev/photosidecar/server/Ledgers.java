@@ -21,6 +21,14 @@ public final class Ledgers {
     }
 
     /** For the server: pooled connections, {@code connections} at most; close the ledger when the server stops. */
+    /**
+     * Whether the ledger this configuration opens is one several sidecars share (PostgreSQL); known before it is opened,
+     * so that the spool's lock can be taken first. The opened ledger's {@code shared()} must agree ({@link Wiring}).
+     */
+    public static boolean isShared(SidecarConfig config) {
+        return config.database().isPresent();
+    }
+
     public static Ledger openForServer(SidecarConfig config, Clock clock, int connections) {
         return config.database()
                 .<Ledger>map(db -> PostgresLedger.open(url(db), clock, connections))

@@ -28,10 +28,22 @@ public final class StartupRecovery {
     private final Spool spool;
     private final ResumableUploads resumable;
     private final String owner;
+    private final boolean aloneOnSpool;
 
-    /** @param owner this process's lease owner: leases of any other owner were held by a run that has ended */
+    /** A recovery with the spool to itself (the embedded ledger's case, behind an exclusive spool lock). */
     public StartupRecovery(JobLedger jobs, ResumableLedger resumableLedger, Spool spool, ResumableUploads resumable,
                            String owner) {
+        this(jobs, resumableLedger, spool, resumable, owner, true);
+    }
+
+    /**
+     * @param owner        this process's lease owner: leases of any other owner were held by a run that has ended
+     * @param aloneOnSpool whether no other sidecar holds the spool ({@code SpoolDirLock.alone()}); when others do,
+     *                     the sweep leaves what may be their work in progress
+     */
+    public StartupRecovery(JobLedger jobs, ResumableLedger resumableLedger, Spool spool, ResumableUploads resumable,
+                           String owner, boolean aloneOnSpool) {
+        this.aloneOnSpool = aloneOnSpool;
         this.jobs = jobs;
         this.resumableLedger = resumableLedger;
         this.spool = spool;
@@ -68,7 +80,7 @@ public final class StartupRecovery {
         needed.addAll(unfinished);
         SpoolSweep sweep;
         try {
-            sweep = spool.sweep(needed, unfinished, jobs::existingIds);
+            sweep = spool.sweep(needed, unfinished, jobs::existingIds, aloneOnSpool);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the spool: " + e.getMessage(), e);
         }
@@ -80,6 +92,12 @@ public final class StartupRecovery {
                         + " knows were moved to {}, not deleted: they may be photos whose jobs a lost or older ledger does"
                         + " not have. Look through them, then delete the folder (docs/operations.md, \"Quarantine\")",
                 moved.files(), Units.formatBytes(moved.bytes()), moved.folder()));
+        if (sweep.unknownLeft() > 0) {
+            log.info("Spool recovery: {} file(s) in ready/ or partial/ that the ledger does not know (yet) were left where"
+                    + " they are: other sidecars use this spool, and they may be uploads those are receiving right now. A"
+                    + " start that finds the spool to itself moves what is still unknown then to quarantine",
+                    sweep.unknownLeft());
+        }
         return sweep;
     }
 

@@ -3,6 +3,7 @@ package dev.photosidecar.server;
 import dev.photosidecar.config.ExAppLink;
 import dev.photosidecar.config.SecretBox;
 import dev.photosidecar.config.SidecarConfig;
+import dev.photosidecar.config.SpoolDirLock;
 import dev.photosidecar.config.TargetKind;
 import dev.photosidecar.delivery.DeliveryTarget;
 import dev.photosidecar.delivery.DeliveryWorkers;
@@ -46,11 +47,18 @@ final class Wiring {
     final HttpApi api;
     final StartupRecovery recovery;
 
-    /** @param store the open ledger (the root picks its implementation) */
-    Wiring(SidecarConfig config, Ledger store, Clock clock, BooleanSupplier deliveryGate) {
+    /**
+     * @param store     the open ledger (the root picks its implementation)
+     * @param spoolLock the spool folder's lock: whether this process has the spool to itself at start-up
+     */
+    Wiring(SidecarConfig config, Ledger store, SpoolDirLock spoolLock, Clock clock, BooleanSupplier deliveryGate) {
         // This process's lease owner, so that start-up can tell the leases a run that has ended left behind.
         String owner = "sidecar-" + Ids.jobId().substring(0, 12);
         ledger = store.jobs();
+        if (ledger.shared() != spoolLock.sharedLedger()) {
+            throw new IllegalStateException("the spool was locked for a " + (spoolLock.sharedLedger() ? "shared" : "lone")
+                    + " ledger, but the ledger is " + (ledger.shared() ? "shared" : "not shared"));
+        }
         devices = store.devices();
         ResumableLedger resumableLedger = store.resumable();
         spool = new Spool(config.spoolDir(), config.quarantineDir(), config.spoolReserveBytes(), config.maxUploadBytes(), clock);
@@ -88,6 +96,6 @@ final class Wiring {
                         config.serverLimits()),
                 enrollment, exAppMode, metrics, admin, clock);
 
-        recovery = new StartupRecovery(ledger, resumableLedger, spool, resumable, owner);
+        recovery = new StartupRecovery(ledger, resumableLedger, spool, resumable, owner, spoolLock.alone());
     }
 }

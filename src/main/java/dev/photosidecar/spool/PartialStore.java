@@ -229,7 +229,7 @@ public final class PartialStore {
      * the partial file itself is handed over.
      */
     private Path secondName(Path file) throws IOException {
-        Path link = spool.root().resolve("incoming").resolve(java.util.UUID.randomUUID() + ".upload");
+        Path link = spool.incomingDir().resolve(java.util.UUID.randomUUID() + ".upload");
         try {
             return Files.createLink(link, file);
         } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
@@ -275,6 +275,11 @@ public final class PartialStore {
         } catch (IOException e) {
             throw new IllegalStateException("cannot move " + ready + " back: " + e.getMessage(), e);
         }
+    }
+
+    /** The lock that keeps other processes from writing to this upload while it is held ({@link PartialLocks}). */
+    public Optional<PartialLocks.Held> tryLockAcrossProcesses(String id) {
+        return spool.partialLocks().tryHold(id);
     }
 
     /** Removes a partial file no upload owns (left by a crash between creating it and recording it). */

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * starts, beside what running uploads are promised ({@link Reservations}: only as much as each one's pace
  * brings, so a body that does not move holds no space), and every upload re-checks the disk as it grows.
  */
-public final class Spool {
+public final class Spool implements AutoCloseable {
     /** A job id ({@link dev.photosidecar.ledger.Ids}): compiled once, as every upload asks. */
     static final Pattern JOB_ID = Pattern.compile("[a-z2-7]{26}");
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
@@ -51,8 +51,11 @@ public final class Spool {
     private static final int BESIDE_BUFFERS = 4;
     private static final int BESIDE_BUFFER = 256 * 1024;
 
-    private final Path incoming;
+    private final Path root;
+    /** This process's own folder in {@code incoming/} ({@link IncomingFolder}); other replicas write into theirs. */
+    private final IncomingFolder incoming;
     private final Path ready;
+    private final PartialLocks partialLocks;
     private final long reserveBytes;
     private final long maxUploadBytes;
     private final Reservations reservations;
@@ -69,14 +72,15 @@ public final class Spool {
     public Spool(Path root, Path quarantineDir, long reserveBytes, long maxUploadBytes, Clock clock) {
         this.reservations = new Reservations(clock);
         this.quarantine = new Quarantine(quarantineDir, clock);
-        this.incoming = root.resolve("incoming");
+        this.root = root;
         this.ready = root.resolve("ready");
         this.readyRenames = new FolderSync(ready);
         this.reserveBytes = reserveBytes;
         this.maxUploadBytes = maxUploadBytes;
         try {
-            Files.createDirectories(incoming);
             Files.createDirectories(ready);
+            this.incoming = IncomingFolder.claim(root.resolve("incoming"), root.resolve("live"));
+            this.partialLocks = new PartialLocks(root.resolve("partial.lock"));
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the spool folders under " + root + ": " + e, e);
         }
@@ -96,7 +100,7 @@ public final class Spool {
         if (declaredLength > maxUploadBytes) {
             throw tooLarge();
         }
-        Path temp = incoming.resolve(UUID.randomUUID() + ".upload");
+        Path temp = incomingDir().resolve(UUID.randomUUID() + ".upload");
         boolean kept = false;
         try (Reservations.Reservation room = reserve(declaredLength)) {
             ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256, room);
@@ -250,7 +254,7 @@ public final class Spool {
 
     /** Whether the spool can take a small upload right now (for readiness). */
     public boolean hasRoom() {
-        return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incoming);
+        return usableBytes() - reservations.promised() > reserveBytes && Files.isWritable(incomingDir());
     }
 
     /** What start-ups moved aside instead of deleting ({@code {data_dir}/quarantine/}). */
@@ -269,16 +273,16 @@ public final class Spool {
      * @param needed     ids whose file in {@code ready/} a job or an unfinished upload still needs
      * @param unfinished ids of unfinished resumable uploads, whose files in {@code partial/} are kept
      * @param ended      which of the ids given to it are jobs the ledger knows to have ended
+     * @param alone      whether no other process uses the spool ({@code SpoolDirLock.alone()}). When others may be
+     *                   at work, only what is provably nobody's goes: the {@code incoming/} folders of processes that
+     *                   are gone, and copies of ended jobs. A file in {@code ready/} no job knows may be another
+     *                   replica's commit whose row is not written yet, and a file in {@code partial/} no upload knows
+     *                   may be another replica's upload created a moment ago: both are left for a start that has the
+     *                   spool to itself.
      */
-    public SpoolSweep sweep(Set<String> needed, Set<String> unfinished, Function<Set<String>, Set<String>> ended)
-            throws IOException {
-        int unanswered = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(incoming)) {
-            for (Path p : files) {
-                Files.deleteIfExists(p);
-                unanswered++;
-            }
-        }
+    public SpoolSweep sweep(Set<String> needed, Set<String> unfinished, Function<Set<String>, Set<String>> ended,
+                            boolean alone) throws IOException {
+        int unanswered = incoming.removeLeftovers(root.resolve("incoming"), root.resolve("live"), alone);
         Set<String> present = new HashSet<>();
         Set<String> strays = new HashSet<>();
         for (Path p : list(ready)) {
@@ -292,6 +296,7 @@ public final class Spool {
             removed++;
         }
         List<Path> unknown = new ArrayList<>();
+        int leftForLater = 0;
         for (String name : strays) {
             if (!done.contains(name)) {
                 unknown.add(ready.resolve(name));
@@ -302,6 +307,10 @@ public final class Spool {
                 unknown.add(p);
             }
         }
+        if (!alone) {
+            leftForLater = unknown.size();
+            unknown.clear();
+        }
         Optional<Quarantine.Moved> moved = quarantine.moveAll(unknown);
         if (removed > 0 || !unknown.isEmpty()) {
             Durable.fsyncDirectory(ready);
@@ -309,7 +318,7 @@ public final class Spool {
         Set<String> missing = new HashSet<>(needed);
         missing.removeAll(present);
         missing.removeAll(unfinished);
-        return new SpoolSweep(unanswered, removed, moved, missing);
+        return new SpoolSweep(unanswered, removed, moved, missing, leftForLater);
     }
 
     private static List<Path> list(Path dir) throws IOException {
@@ -334,7 +343,25 @@ public final class Spool {
     }
 
     Path root() {
-        return incoming.getParent();
+        return root;
+    }
+
+    /** Where this process streams bodies it is receiving: its own folder in {@code incoming/}. */
+    Path incomingDir() {
+        return incoming.dir();
+    }
+
+    /** The locks that keep two processes from writing to one unfinished upload at once. */
+    public PartialLocks partialLocks() {
+        return partialLocks;
+    }
+
+    /** A clean stop, after the last request: this process's folder in {@code incoming/} goes, and its locks. */
+    @Override
+    public void close() {
+        partialLocks.close();
+        incoming.close();
+        hashThreads.shutdownNow();
     }
 
     /**

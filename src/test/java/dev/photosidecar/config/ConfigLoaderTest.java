@@ -23,6 +23,7 @@ class ConfigLoaderTest {
         assertThat(c.port()).isEqualTo(8420);
         assertThat(c.bind()).isEqualTo("0.0.0.0");
         assertThat(c.dataDir()).isEqualTo(Path.of("./data").toAbsolutePath().normalize());
+        assertThat(c.spoolDir()).isEqualTo(Path.of("./data/spool").toAbsolutePath().normalize());
         assertThat(c.target()).isEqualTo(TargetKind.LOCAL);
         assertThat(c.pathTemplate().toString()).isEqualTo("Photos/{yyyy}/{MM}/{filename}");
         assertThat(c.workers()).isEqualTo(4);
@@ -40,6 +41,31 @@ class ConfigLoaderTest {
         assertThat(c.workers()).isEqualTo(2);
         assertThat(c.maxUploadBytes()).isEqualTo(512L << 20);
         assertThat(c.retryInitialDelay()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void theSpoolFollowsTheDataFolderUnlessSetOnItsOwn() throws Exception {
+        Path data = dir.resolve("data");
+        assertThat(new ConfigLoader(Map.of("SIDECAR_DATA_DIR", data.toString()), Optional.empty()).load().spoolDir())
+                .isEqualTo(data.resolve("spool"));
+        Path shared = dir.resolve("shared/spool");
+        assertThat(new ConfigLoader(Map.of("SIDECAR_DATA_DIR", data.toString(), "SIDECAR_SPOOL_DIR", shared + "/"),
+                Optional.empty()).load().spoolDir()).isEqualTo(shared);
+        Path yaml = dir.resolve("sidecar.yaml");
+        Files.writeString(yaml, "data_dir: " + data + "\nspool_dir: " + shared + "\n");
+        assertThat(new ConfigLoader(Map.of(), Optional.of(yaml)).load().spoolDir()).isEqualTo(shared);
+    }
+
+    @Test
+    void aSpoolThatIsTheDataFolderOrAboveItIsRefused() {
+        Path data = dir.resolve("data");
+        for (Path bad : new Path[] {data, dir}) {
+            assertThatThrownBy(() -> new ConfigLoader(Map.of("SIDECAR_DATA_DIR", data.toString(),
+                    "SIDECAR_SPOOL_DIR", bad.toString()), Optional.empty()).load())
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("SIDECAR_SPOOL_DIR='" + bad + "'")
+                    .hasMessageContaining("must not be the data folder");
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.photosidecar.http.ErrorCode;
 import dev.photosidecar.ledger.Job;
 import dev.photosidecar.ledger.JobState;
+import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.FunctionalTest;
 import dev.photosidecar.support.Http;
 import dev.photosidecar.support.RawConnection;
@@ -347,7 +348,7 @@ class HostileInputTest {
         c.expect().check(this, o);
 
         await().atMost(Duration.ofSeconds(15)).until(() -> s.app().api().describe().get("runningUploads").equals(0));
-        assertThat(Files.list(data.resolve("spool/incoming")).count()).as("no partial upload left in the spool").isZero();
+        assertThat(Files2.regularFiles(data.resolve("spool/incoming"))).as("no partial upload left in the spool").isEmpty();
         long jobs = jobCount();
         assertThat(jobs).as("jobs after '%s' (a refusal keeps none)", c.name()).isEqualTo(expectedJobs);
         if (expectedJobs == before) {

@@ -83,9 +83,9 @@ class IntakeTest {
     }
 
     private List<String> files(String area) throws IOException {
-        try (Stream<Path> all = Files.list(dir.resolve("spool").resolve(area))) {
-            return all.map(p -> p.getFileName().toString()).sorted().toList();
-        }
+        // The files at any depth: the spool receives into this process's own folder in incoming/.
+        return dev.photosidecar.support.Files2.regularFiles(dir.resolve("spool").resolve(area)).stream()
+                .map(p -> p.getFileName().toString()).sorted().toList();
     }
 
     @Test

@@ -107,7 +107,8 @@ class DiskFaultTest {
                 System.out.println("SQLite on the full disk: " + ledgerFull.getMessage().lines().findFirst().orElse(""));
                 assertThat(DiskFull.causedBy(ledgerFull, LedgerErrors::diskFull)).as("recognised as disk full: %s", ledgerFull).isTrue();
 
-                assertThat(names(incoming)).as("nothing half-written in spool/incoming").isEmpty();
+                // Each process writes into its own folder in incoming/ (docs/architecture.md): the files at any depth.
+                assertThat(dev.photosidecar.support.Files2.regularFiles(incoming)).as("nothing half-written in spool/incoming").isEmpty();
                 List<String> readyNow = names(ready);
                 if (empty.status == 201) {
                     readyNow.remove(empty.json().path("id").asText());
@@ -247,8 +248,8 @@ class DiskFaultTest {
     private void awaitServerWrote(int bytes) {
         await("the first " + bytes + " bytes in spool/incoming").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
                 .until(() -> {
-                    try (Stream<Path> files = Files.list(incoming)) {
-                        return files.anyMatch(f -> f.toFile().length() >= bytes);
+                    try (Stream<Path> files = Files.walk(incoming)) {
+                        return files.anyMatch(f -> Files.isRegularFile(f) && f.toFile().length() >= bytes);
                     }
                 });
     }

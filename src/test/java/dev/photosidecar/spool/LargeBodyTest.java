@@ -97,8 +97,7 @@ class LargeBodyTest {
     }
 
     private java.util.List<Path> incoming() throws IOException {
-        try (Stream<Path> files = Files.list(dir.resolve("spool/incoming"))) {
-            return files.toList();
-        }
+        // The files at any depth: the spool receives into this process's own folder in incoming/.
+        return dev.photosidecar.support.Files2.regularFiles(dir.resolve("spool/incoming"));
     }
 }

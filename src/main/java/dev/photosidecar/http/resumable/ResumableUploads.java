@@ -61,7 +61,7 @@ public final class ResumableUploads {
     private final boolean acceptsNew;
     private final DeviceRegistry devices;
     private final int maxUnfinishedPerDevice;
-    final UploadLocks locks = new UploadLocks();
+    final UploadLocks locks;
 
     /**
      * @param acceptsNew {@code SIDECAR_RESUMABLE}: whether new resumable uploads may start. Off, the ones already
@@ -82,6 +82,7 @@ public final class ResumableUploads {
         this.newJobSignal = newJobSignal;
         this.metrics = metrics;
         this.acceptsNew = acceptsNew;
+        this.locks = new UploadLocks(partials::tryLockAcrossProcesses);
     }
 
     /** Whether new resumable uploads may start ({@code SIDECAR_RESUMABLE=on}). */
@@ -333,18 +334,38 @@ public final class ResumableUploads {
      * is due. Runs before the server takes requests.
      */
     public void recover() {
+        // Another replica sharing the spool may be appending to, finishing or creating an upload right now: each
+        // repair is made only while holding the upload's lock, and only if the ledger still says so then. A replica
+        // writes an upload's files only under that lock, and creates its row before its file.
+        List<String> onDisk = partials.ids();
         Set<String> known = new HashSet<>();
         for (ResumableUpload u : uploads.all()) {
             known.add(u.id());
-            if (partials.reclaimFromReady(u.id())) {
-                log.info("resumable upload {}: its finished file went back to partial/ (the last run stopped while finishing it)", u.id());
+            Optional<UploadLocks.Held> held = locks.tryHold(u.id());
+            if (held.isEmpty()) {
+                continue; // in use by another replica: not something a run that ended left behind
+            }
+            try (UploadLocks.Held h = held.get()) {
+                if (uploads.find(u.id()).isPresent() && partials.reclaimFromReady(u.id())) {
+                    log.info("resumable upload {}: its finished file went back to partial/ (the last run stopped while"
+                            + " finishing it)", u.id());
+                }
             }
         }
         int orphans = 0;
-        for (String name : partials.ids()) {
-            if (!known.contains(name)) {
-                partials.deleteOrphan(name);
-                orphans++;
+        for (String name : onDisk) {
+            if (known.contains(name) || !isId(name)) {
+                continue;
+            }
+            Optional<UploadLocks.Held> held = locks.tryHold(name);
+            if (held.isEmpty()) {
+                continue;
+            }
+            try (UploadLocks.Held h = held.get()) {
+                if (uploads.find(name).isEmpty()) {
+                    partials.deleteOrphan(name);
+                    orphans++;
+                }
             }
         }
         int stranded = uploads.removeStrandedReceivingJobs();
