@@ -128,7 +128,7 @@ class LifecycleTest {
             JsonNode failed = s.http().get("/v1/jobs/" + lost, token).json();
             assertThat(failed.path("state").asText()).isEqualTo("failed");
             assertThat(failed.path("lastError").asText()).contains("spool copy").contains("missing");
-            assertThat(Files2.regularFiles(data.resolve("spool"))).isEmpty();
+            assertThat(Files2.uploadFiles(data.resolve("spool"))).isEmpty();
 
             // As the error says: the phone sends it again, and this time it is delivered.
             Response again = s.http().put("/v1/uploads/b", token, Map.of("X-Filename", "b.jpg"), new byte[] {2});

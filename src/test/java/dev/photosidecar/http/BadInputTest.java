@@ -49,7 +49,7 @@ class BadInputTest {
     private void assertNothingKeptAndStillServing() {
         long jobs = sidecar.app().ledger().countByState().values().stream().mapToLong(Long::longValue).sum();
         assertThat(jobs).as("no job left behind").isZero();
-        assertThat(Files2.regularFiles(data.resolve("spool"))).as("no spool file left behind").isEmpty();
+        assertThat(Files2.uploadFiles(data.resolve("spool"))).as("no spool file left behind").isEmpty();
         Response good = sidecar.http().put("/v1/uploads/good-after-bad", token, Map.of(), "fine".getBytes(StandardCharsets.UTF_8));
         assertThat(good.status()).as("the server still serves").isEqualTo(201);
     }
@@ -289,7 +289,7 @@ class BadInputTest {
         Response r = sidecar.http().put("/v1/uploads/k1", token, Map.of(), Files2.randomBytes(1, 1000));
         assertError(r, 507, "INSUFFICIENT_STORAGE");
         assertThat(r.header("Retry-After")).isPresent();
-        assertThat(Files2.regularFiles(data.resolve("spool"))).isEmpty();
+        assertThat(Files2.uploadFiles(data.resolve("spool"))).isEmpty();
         assertThat(sidecar.app().ledger().countByState().values().stream().mapToLong(Long::longValue).sum()).isZero();
         assertThat(sidecar.http().get("/readyz", null).status()).isEqualTo(503);
     }

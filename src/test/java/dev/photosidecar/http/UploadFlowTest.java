@@ -70,7 +70,7 @@ class UploadFlowTest {
         assertThat(done.path("deliveredAt").isNull()).isFalse();
         Path file = sidecar.library("alice").resolve("Photos/2024/05/IMG_0001.HEIC");
         assertThat(Files2.sha256(file)).isEqualTo(Files2.sha256(photo));
-        assertThat(Files2.regularFiles(data.resolve("spool"))).as("spool copy freed after delivery").isEmpty();
+        assertThat(Files2.uploadFiles(data.resolve("spool"))).as("spool copy freed after delivery").isEmpty();
     }
 
     @Test

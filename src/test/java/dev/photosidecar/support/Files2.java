@@ -26,6 +26,18 @@ public final class Files2 {
         }
     }
 
+    /**
+     * The upload files a spool holds, at any depth of its {@code incoming/}, {@code ready/} and {@code partial/}: what
+     * else is there ({@code .lock}, {@code live/}, {@code partial.lock}) are the running processes' locks.
+     */
+    public static List<Path> uploadFiles(Path spool) {
+        List<Path> all = new java.util.ArrayList<>();
+        for (String area : List.of("incoming", "ready", "partial")) {
+            all.addAll(regularFiles(spool.resolve(area)));
+        }
+        return all;
+    }
+
     public static String sha256(byte[] data) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

@@ -126,9 +126,9 @@ class ResumableInsertRaceTest {
     }
 
     private List<String> spoolFiles() throws IOException {
-        try (Stream<Path> all = Files.walk(dir.resolve("spool"))) {
-            return all.filter(Files::isRegularFile).map(p -> dir.resolve("spool").relativize(p).toString()).sorted().toList();
-        }
+        // The upload files (incoming/, ready/, partial/ at any depth), not the running spool's lock files.
+        return dev.photosidecar.support.Files2.uploadFiles(dir.resolve("spool")).stream()
+                .map(p -> dir.resolve("spool").relativize(p).toString()).sorted().toList();
     }
 
     @Test
