@@ -256,10 +256,18 @@ final class JarSidecar implements AutoCloseable {
 
     /** {@code device add --user USER --name bench --json} with the jar, against {@code dataDir}; returns the token. */
     static String addDevice(Path dataDir, String user) throws IOException, InterruptedException {
+        return addDevice(Map.of("SIDECAR_DATA_DIR", dataDir.toString()), user);
+    }
+
+    /**
+     * {@code device add} with the given settings (e.g. {@code SIDECAR_DATABASE_URL} for a ledger on PostgreSQL,
+     * which every replica on that database then accepts); returns the token.
+     */
+    static String addDevice(Map<String, String> env, String user) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(java(), "-jar", jar().toString(), "device", "add", "--user", user,
                 "--name", "bench", "--json");
         pb.environment().keySet().removeIf(k -> k.startsWith("SIDECAR_"));
-        pb.environment().put("SIDECAR_DATA_DIR", dataDir.toString());
+        pb.environment().putAll(env);
         pb.redirectErrorStream(false);
         Process p = pb.start();
         p.getOutputStream().close();

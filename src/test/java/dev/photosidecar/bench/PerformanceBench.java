@@ -27,10 +27,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The performance benchmark (issues 8 and 17). Not a test: it asserts nothing about speed. It starts lighttpd, runs
- * six scenarios against the real jar and against references measured in the same run, interleaved (intake on a
- * fresh and on a warm server, end to end, a large file, queue scale, start-up with and without the AppCDS
- * archive, resumable intake against {@code @tus/server}), and writes {@code target/bench/report.md} and
+ * The performance benchmark (issues 8, 17 and 18). Not a test: it asserts nothing about speed. It starts lighttpd,
+ * runs seven scenarios against the real jar and against references measured in the same run, interleaved (intake on
+ * a fresh and on a warm server, end to end, a large file, queue scale, start-up with and without the AppCDS
+ * archive, resumable intake against {@code @tus/server}, and 1 to 3 replicas on PostgreSQL beside one sidecar on
+ * SQLite ({@link ScaleOut})), and writes {@code target/bench/report.md} and
  * {@code report.png}, with issue 17's goals as a pass/fail column. Run it with {@code bin/bench} (or
  * {@code mvn -B -Pbench verify}); {@code -Dbench.quick=true} makes a short trial run, and
  * {@code -Dbench.profile=1,2} adds one unmeasured run of each listed scenario's sidecar under Java Flight Recorder
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.Test;
 class PerformanceBench {
     private static final boolean QUICK = Boolean.getBoolean("bench.quick");
     private static final List<String> PROFILE = List.of(System.getProperty("bench.profile", "").replace("true", "2").split(","));
-    private static final String ONLY = System.getProperty("bench.scenarios", "1,2,3,4,5,6");
+    private static final String ONLY = System.getProperty("bench.scenarios", "1,2,3,4,5,6,7");
     private static final int MIB = 1 << 20;
     private static final int INTAKE_FILES = QUICK ? 100 : 500;
     private static final int INTAKE_REPS = QUICK ? 2 : 5;
@@ -60,6 +61,7 @@ class PerformanceBench {
     private static final int QUEUE_SAMPLES = QUICK ? 100 : 400;
     private static final int STARTUP_REPS = QUICK ? 2 : 5;
     private static final int WARMUP_FILES = QUICK ? 20 : 50;
+    private static final int SCALE_OUT_REPS = QUICK ? 1 : 3;
     private static final String HEAP = "-Xmx128m";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -87,6 +89,8 @@ class PerformanceBench {
             scenario("4 queue scale", this::queueScale);
             scenario("5 start-up", this::startup);
             scenario("6 resumable intake", this::resumableIntake);
+            scenario("7 scale-out", () -> new ScaleOut(dav, files, work, report, INTAKE_FILES, E2E_FILES, WARMUP_FILES, SCALE_OUT_REPS,
+                    INTAKE_CLIENTS).run());
         } finally {
             dav.close();
         }
@@ -775,7 +779,7 @@ class PerformanceBench {
         }
     }
 
-    private static long countFiles(Path root) throws IOException {
+    static long countFiles(Path root) throws IOException {
         if (!Files.exists(root)) {
             return 0;
         }

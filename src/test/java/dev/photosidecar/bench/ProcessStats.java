@@ -25,6 +25,38 @@ final class ProcessStats {
         }
     }
 
+    /**
+     * CPU seconds the process's children used and that it has already waited for (cutime + cstime): for the
+     * benchmark's own JVM, the curl clients it ran and reaped; for a PostgreSQL postmaster, its ended backends.
+     */
+    static double reapedChildrenCpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 16 and 17 of proc(5) (cutime, cstime)
+            return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * CPU seconds the whole machine has spent busy so far (every CPU's user, nice, system, irq, softirq and steal
+     * time from {@code /proc/stat}; idle and iowait are not work): the total the per-process figures are part of.
+     */
+    static double machineBusySeconds() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The resident set now (VmRSS), in bytes; 0 once the process is gone. */
     static long rssBytes(long pid) {
         return statusField(pid, "VmRSS:");
