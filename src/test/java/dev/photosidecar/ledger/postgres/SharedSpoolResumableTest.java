@@ -62,6 +62,8 @@ class SharedSpoolResumableTest {
         env.put("SIDECAR_DATABASE_USER", db.user());
         env.put("SIDECAR_DATABASE_PASSWORD", db.password());
         env.put("SIDECAR_SPOOL_DIR", dir.resolve("shared-spool").toString());
+        // Replicas share the secret key; one with its own generated key is refused at start-up.
+        env.put("SIDECAR_SECRET_KEY", "the replicas' shared key");
         return env;
     }
 
