@@ -23,6 +23,7 @@ import dev.photosidecar.ledger.sqlite.SqliteResumableLedger;
 import dev.photosidecar.spool.PartialStore;
 import dev.photosidecar.spool.ReceivedUpload;
 import dev.photosidecar.spool.Spool;
+import dev.photosidecar.spool.SpoolHolderProcess;
 import dev.photosidecar.support.Files2;
 import dev.photosidecar.support.MutableClock;
 import dev.photosidecar.support.UnitTest;
@@ -118,5 +119,53 @@ class StartupRecoveryTest {
         jobs.insert(new NewJob(id, phone.id(), phone.userId(), key, key + ".jpg", ResourceType.PHOTO, Optional.empty(),
                 "image/jpeg", body.size(), body.sha256(), Optional.empty()));
         return id;
+    }
+
+    /**
+     * On a spool other replicas use: an upload another process is writing right now (it holds the upload's lock, here a
+     * real second JVM) is not expired, not reclaimed and not removed by this process's start-up, even when it is due;
+     * a partial file whose row is gone is left while its lock is held, and removed once its process is gone.
+     */
+    @Test
+    void aLiveReplicasUploadIsLeftAloneByRecoveryAndExpiry() throws Exception {
+        MutableClock clock = new MutableClock(NOW);
+        Jdbi jdbi = Database.open(dir.resolve("ledger.db"));
+        JobLedger jobs = new SqliteJobLedger(jdbi, clock);
+        ResumableLedger resumableLedger = new SqliteResumableLedger(jdbi, clock);
+        DeviceRegistry devices = new SqliteDeviceRegistry(jdbi, clock);
+        Device phone = devices.add("alice", "phone").device();
+        Path spoolDir = dir.resolve("spool");
+        try (Spool spool = new Spool(spoolDir, dir.resolve("quarantine"), 0, 1L << 30, clock)) {
+            PartialStore partials = new PartialStore(spool);
+            String busy = Ids.jobId();
+            resumableLedger.create(new ResumableUpload(busy, "tus", phone.id(), phone.userId(), "busy",
+                    Optional.of(busy), "b.jpg", ResourceType.PHOTO, Optional.empty(), "image/jpeg", Optional.empty(),
+                    OptionalLong.of(1000), Optional.empty(), NOW, NOW.plus(Duration.ofHours(1))));
+            partials.append(busy, 0, new ByteArrayInputStream(new byte[400]), 400, 1000, Optional.empty());
+            String orphan = Ids.jobId();
+            Files.write(spoolDir.resolve("partial").resolve(orphan), new byte[300]);
+            clock.advance(Duration.ofHours(2)); // the busy upload is due to expire
+
+            ResumableUploads resumable = new ResumableUploads(jobs, new Intake(jobs, devices, spool, job -> { }),
+                    resumableLedger, spool, partials, clock, Duration.ofHours(1), () -> { },
+                    new SidecarMetrics(jobs, spool, new HostBreaker(), clock), true, devices, 10);
+            try (SpoolHolderProcess writer = SpoolHolderProcess.start("upload", spoolDir.toString(), busy);
+                 SpoolHolderProcess finisher = SpoolHolderProcess.start("upload", spoolDir.toString(), orphan)) {
+                assertThat(writer.said()).startsWith("HELD");
+                assertThat(finisher.said()).startsWith("HELD");
+                new StartupRecovery(jobs, resumableLedger, spool, resumable, "sidecar-this-run", false).run();
+                assertThat(resumableLedger.find(busy)).as("another replica's upload in progress").isPresent();
+                assertThat(spoolDir.resolve("partial").resolve(busy)).hasSize(400);
+                assertThat(spoolDir.resolve("partial").resolve(orphan)).as("its lock is held: not yet a leftover").exists();
+                assertThat(resumable.expireDue()).isZero();
+
+                writer.kill();
+                finisher.kill();
+            }
+            resumable.recover();
+            assertThat(resumableLedger.find(busy)).as("due, and nobody writes to it any more").isEmpty();
+            assertThat(spoolDir.resolve("partial").resolve(busy)).doesNotExist();
+            assertThat(spoolDir.resolve("partial").resolve(orphan)).as("no row and no writer: a leftover").doesNotExist();
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A {@link SpoolHolder} child JVM: started, read until it says what it holds, then SIGKILLed when the test says so. */
-final class SpoolHolderProcess implements AutoCloseable {
+public final class SpoolHolderProcess implements AutoCloseable {
     private final Process process;
     private final String said;
 
@@ -19,7 +19,7 @@ final class SpoolHolderProcess implements AutoCloseable {
         this.said = said;
     }
 
-    static SpoolHolderProcess start(String... args) throws IOException {
+    public static SpoolHolderProcess start(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), SpoolHolder.class.getName()));
         command.addAll(List.of(args));
@@ -37,12 +37,12 @@ final class SpoolHolderProcess implements AutoCloseable {
     }
 
     /** Its line: {@code HELD …} or {@code REFUSED …}. */
-    String said() {
+    public String said() {
         return said;
     }
 
     /** SIGKILL, and wait until the OS has reaped it (its locks are gone then). */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the holder did not die");
