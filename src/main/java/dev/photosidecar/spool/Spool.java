@@ -4,6 +4,7 @@ import dev.photosidecar.config.Units;
 import dev.photosidecar.disk.DiskFull;
 import dev.photosidecar.disk.Durable;
 import dev.photosidecar.disk.FolderSync;
+import dev.photosidecar.disk.WriteBehind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -67,6 +68,12 @@ public final class Spool implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Early syncs of large bodies while they arrive ({@link WriteBehind}); they wait on the disk, not the CPU. */
+    private final ExecutorService writeBackThreads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "spool-writeback");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param quarantineDir where {@link #sweep} moves files no job knows (outside {@code root}, never deleted) */
     public Spool(Path root, Path quarantineDir, long reserveBytes, long maxUploadBytes, Clock clock) {
@@ -123,6 +130,8 @@ public final class Spool implements AutoCloseable {
         HashBeside beside = null;
         byte[] sha;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            WriteBehind behind = new WriteBehind(out, writeBackThreads);
+            boolean written = false;
             try {
                 while (true) {
                     if (beside == null && count >= HASH_BESIDE_AFTER) {
@@ -161,9 +170,15 @@ public final class Spool implements AutoCloseable {
                     while (bb.hasRemaining()) {
                         out.write(bb);
                     }
+                    behind.written(count);
                 }
                 sha = beside != null ? beside.digest() : digest.digest();
+                behind.finish();
+                written = true;
             } finally {
+                if (!written) {
+                    behind.abandon();
+                }
                 if (beside != null) {
                     beside.close();
                 }
@@ -362,6 +377,7 @@ public final class Spool implements AutoCloseable {
         partialLocks.close();
         incoming.close();
         hashThreads.shutdownNow();
+        writeBackThreads.shutdown(); // not Now: an interrupted force would close the upload's file under it
     }
 
     /**
