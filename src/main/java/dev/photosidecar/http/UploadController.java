@@ -67,13 +67,13 @@ public final class UploadController {
             String key = UploadKey.require(ctx.pathParam("key"));
             UploadMetadata meta = UploadMetadata.parse(key, ctx::header);
             java.util.OptionalLong announced = partialUploadRules.apply(ctx);
-            // The body is read straight from the servlet stream: never buffered, never parsed as a form.
+            // The body is read straight from Jetty's buffers: never held whole, never parsed as a form.
             long declared = ctx.req().getContentLengthLong();
             if (announced.isPresent() && declared >= 0 && announced.getAsLong() != declared) {
                 throw new Problem(ErrorCode.CONTENT_LENGTH_MISMATCH, "Upload-Length announces " + announced.getAsLong()
                         + " bytes but the body has " + declared + " (Content-Length); a part is never taken as the whole file, nothing was kept");
             }
-            ReceivedUpload body = spool.receive(ctx.req().getInputStream(), declared, meta.sha256());
+            ReceivedUpload body = spool.receive(RequestPieces.of(ctx), declared, meta.sha256());
             if (declared >= 0 && SurplusBytes.present(ctx)) {
                 body.discard();
                 ctx.header("Connection", "close");

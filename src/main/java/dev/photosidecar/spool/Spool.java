@@ -45,7 +45,6 @@ public final class Spool implements AutoCloseable {
     /** A job id ({@link dev.photosidecar.ledger.Ids}): compiled once, as every upload asks. */
     static final Pattern JOB_ID = Pattern.compile("[a-z2-7]{26}");
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    private static final int BUFFER = 64 * 1024;
     private static final long RECHECK_EVERY = 8L * 1024 * 1024;
     /** A body this large is hashed on a second thread from here on ({@link HashBeside}); a photo never is. */
     static final long HASH_BESIDE_AFTER = 16L * 1024 * 1024;
@@ -104,50 +103,58 @@ public final class Spool implements AutoCloseable {
      * @throws DigestMismatch   for a body that does not match its digest. Nothing is left behind.
      */
     public ReceivedUpload receive(InputStream body, long declaredLength, Optional<byte[]> expectedSha256) {
-        if (declaredLength > maxUploadBytes) {
-            throw tooLarge();
-        }
-        Path temp = incomingDir().resolve(UUID.randomUUID() + ".upload");
-        boolean kept = false;
-        try (Reservations.Reservation room = reserve(declaredLength)) {
-            ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256, room);
-            kept = true;
-            return upload;
-        } finally {
-            if (!kept) {
-                deleteQuietly(temp);
+        return receive(BodyPieces.of(body), declaredLength, expectedSha256);
+    }
+
+    /** As {@link #receive(InputStream, long, Optional)}, from the server's own buffers. */
+    public ReceivedUpload receive(BodyPieces body, long declaredLength, Optional<byte[]> expectedSha256) {
+        try (body) {
+            if (declaredLength > maxUploadBytes) {
+                throw tooLarge();
+            }
+            Path temp = incomingDir().resolve(UUID.randomUUID() + ".upload");
+            boolean kept = false;
+            try (Reservations.Reservation room = reserve(declaredLength)) {
+                ReceivedUpload upload = stream(body, temp, declaredLength, expectedSha256, room);
+                kept = true;
+                return upload;
+            } finally {
+                if (!kept) {
+                    deleteQuietly(temp);
+                }
             }
         }
     }
 
-    private ReceivedUpload stream(InputStream body, Path temp, long declared, Optional<byte[]> expected,
+    private ReceivedUpload stream(BodyPieces body, Path temp, long declared, Optional<byte[]> expected,
                                   Reservations.Reservation room) {
         MessageDigest digest = Sha256.newDigest();
-        byte[] buf = new byte[BUFFER];
-        BodyReads reads = new BodyReads(body);
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         HashBeside beside = null;
+        // the buffer of the hash thread being filled, past HASH_BESIDE_AFTER, and how far
+        byte[] toHash = null;
+        int toHashFill = 0;
         byte[] sha;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            GatheredWrites writes = new GatheredWrites(out);
             WriteBehind behind = new WriteBehind(out, writeBackThreads);
             boolean written = false;
             try {
                 while (true) {
-                    if (beside == null && count >= HASH_BESIDE_AFTER) {
-                        beside = new HashBeside(digest, hashThreads, BESIDE_BUFFERS, BESIDE_BUFFER);
-                    }
-                    if (beside != null) {
-                        buf = beside.nextBuffer();
-                    }
-                    int n;
+                    ByteBuffer piece;
                     try {
-                        n = reads.fill(buf);
+                        piece = body.next();
                     } catch (IOException e) {
                         throw LengthMismatch.endedEarly(count, declared, e.getClass().getSimpleName());
                     }
-                    if (n < 0) {
+                    if (piece == null) {
                         break;
+                    }
+                    int n = piece.remaining();
+                    if (n == 0) {
+                        writes.flush(); // the body pauses: what arrived goes to the file now
+                        continue;
                     }
                     count += n;
                     room.arrived(count);
@@ -161,18 +168,40 @@ public final class Spool implements AutoCloseable {
                         ensureRoom();
                         nextCheck = count + RECHECK_EVERY;
                     }
-                    if (beside != null) {
-                        beside.hash(buf, n);
+                    if (beside == null && count - n >= HASH_BESIDE_AFTER) {
+                        beside = new HashBeside(digest, hashThreads, BESIDE_BUFFERS, BESIDE_BUFFER);
+                    }
+                    if (beside == null) {
+                        digest.update(piece.duplicate());
                     } else {
-                        digest.update(buf, 0, n);
+                        // The hash thread gets copies in whole buffers; the piece itself goes to the file.
+                        ByteBuffer copy = piece.duplicate();
+                        while (copy.hasRemaining()) {
+                            if (toHash == null) {
+                                toHash = beside.nextBuffer();
+                                toHashFill = 0;
+                            }
+                            int take = Math.min(toHash.length - toHashFill, copy.remaining());
+                            copy.get(toHash, toHashFill, take);
+                            toHashFill += take;
+                            if (toHashFill == toHash.length) {
+                                beside.hash(toHash, toHashFill);
+                                toHash = null;
+                            }
+                        }
                     }
-                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                    while (bb.hasRemaining()) {
-                        out.write(bb);
-                    }
-                    behind.written(count);
+                    writes.write(piece);
+                    behind.written(writes.written());
                 }
-                sha = beside != null ? beside.digest() : digest.digest();
+                writes.flush();
+                if (beside != null) {
+                    if (toHash != null && toHashFill > 0) {
+                        beside.hash(toHash, toHashFill);
+                    }
+                    sha = beside.digest();
+                } else {
+                    sha = digest.digest();
+                }
                 behind.finish();
                 written = true;
             } finally {
