@@ -89,8 +89,9 @@ final class WebDavClient extends SardineImpl {
 
     DavReply putFile(String url, Path file, String contentType, Map<String, String> headers) throws IOException {
         HttpPut put = new HttpPut(url);
-        // Streamed from disk with the file's real length (no chunking, nothing held in memory), in large writes
-        // that bypass the connection's 8 KiB buffer (FileRegionEntity).
+        // Streamed from disk with the file's real length (no chunking, nothing held in memory): by sendfile on
+        // plain http (ChannelRequestExecutor), else in large writes that bypass the connection's 8 KiB buffer
+        // (FileRegionEntity).
         put.setEntity(StalledBodyGuard.guard(new FileRegionEntity(file, 0, java.nio.file.Files.size(file), contentType), put,
                 bodyStallLimit));
         headers.forEach(put::setHeader);

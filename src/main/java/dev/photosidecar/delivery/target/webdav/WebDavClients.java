@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.http.client.config.RequestConfig;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 
@@ -42,7 +45,12 @@ final class WebDavClients implements AutoCloseable {
         this.settings = settings;
         this.credentials = credentials;
         this.exApp = exApp;
-        this.pool = new PoolingHttpClientConnectionManager();
+        // Plain-http sockets with a channel, to which a PUT's file goes by sendfile (ChannelRequestExecutor);
+        // https keeps HttpClient's TLS sockets and stream path.
+        this.pool = new PoolingHttpClientConnectionManager(RegistryBuilder.<ConnectionSocketFactory>create()
+                .register("http", ChannelSocketFactory.INSTANCE)
+                .register("https", SSLConnectionSocketFactory.getSocketFactory())
+                .build());
         // Every worker talks to the host at once, and a probe or PROPFIND may run beside them.
         pool.setMaxTotal(workers * 2 + 2);
         pool.setDefaultMaxPerRoute(workers * 2 + 2);
@@ -106,7 +114,8 @@ final class WebDavClients implements AutoCloseable {
     private HttpClientBuilder builder() {
         return origin.clientBuilder(requests)
                 .setConnectionManager(pool)
-                .setConnectionManagerShared(true);
+                .setConnectionManagerShared(true)
+                .setRequestExecutor(new ChannelRequestExecutor());
     }
 
     private URL rootUrl(String user) {
