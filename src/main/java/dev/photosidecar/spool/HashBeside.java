@@ -1,5 +1,6 @@
 package dev.photosidecar.spool;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -28,6 +29,9 @@ final class HashBeside implements AutoCloseable {
     private final BlockingQueue<byte[]> free;
     private final Future<?> hasher;
     private boolean ended;
+    /** The buffer {@link #hash(ByteBuffer)} is filling, and how far. */
+    private byte[] filling;
+    private int filled;
 
     /** Continues {@code digest} (which may hold the body's first bytes already) on a thread of {@code threads}. */
     HashBeside(MessageDigest digest, ExecutorService threads, int buffers, int bufferSize) {
@@ -69,6 +73,33 @@ final class HashBeside implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands a copy of {@code piece}'s remaining bytes to the hash, gathered into whole buffers (the piece itself is
+     * left as it was, to be written); the last, partly filled buffer goes with {@link #digest}.
+     */
+    void hash(ByteBuffer piece) {
+        ByteBuffer copy = piece.duplicate();
+        while (copy.hasRemaining()) {
+            if (filling == null) {
+                filling = nextBuffer();
+                filled = 0;
+            }
+            int take = Math.min(filling.length - filled, copy.remaining());
+            copy.get(filling, filled, take);
+            filled += take;
+            if (filled == filling.length) {
+                handOverFilling();
+            }
+        }
+    }
+
+    private void handOverFilling() {
+        if (filling != null && filled > 0) {
+            hash(filling, filled);
+        }
+        filling = null;
+    }
+
     /** Hands {@code length} bytes of {@code buf} (from {@link #nextBuffer}) to the hash; the caller may still read them. */
     void hash(byte[] buf, int length) {
         put(new Piece(buf, length));
@@ -76,6 +107,7 @@ final class HashBeside implements AutoCloseable {
 
     /** The SHA-256 of everything handed over, once the hash has caught up. */
     byte[] digest() {
+        handOverFilling();
         put(END);
         ended = true;
         try {

@@ -132,9 +132,6 @@ public final class Spool implements AutoCloseable {
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         HashBeside beside = null;
-        // the buffer of the hash thread being filled, past HASH_BESIDE_AFTER, and how far
-        byte[] toHash = null;
-        int toHashFill = 0;
         byte[] sha;
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             GatheredWrites writes = new GatheredWrites(out);
@@ -174,34 +171,13 @@ public final class Spool implements AutoCloseable {
                     if (beside == null) {
                         digest.update(piece.duplicate());
                     } else {
-                        // The hash thread gets copies in whole buffers; the piece itself goes to the file.
-                        ByteBuffer copy = piece.duplicate();
-                        while (copy.hasRemaining()) {
-                            if (toHash == null) {
-                                toHash = beside.nextBuffer();
-                                toHashFill = 0;
-                            }
-                            int take = Math.min(toHash.length - toHashFill, copy.remaining());
-                            copy.get(toHash, toHashFill, take);
-                            toHashFill += take;
-                            if (toHashFill == toHash.length) {
-                                beside.hash(toHash, toHashFill);
-                                toHash = null;
-                            }
-                        }
+                        beside.hash(piece);
                     }
                     writes.write(piece);
                     behind.written(writes.written());
                 }
                 writes.flush();
-                if (beside != null) {
-                    if (toHash != null && toHashFill > 0) {
-                        beside.hash(toHash, toHashFill);
-                    }
-                    sha = beside.digest();
-                } else {
-                    sha = digest.digest();
-                }
+                sha = beside != null ? beside.digest() : digest.digest();
                 behind.finish();
                 written = true;
             } finally {
