@@ -35,9 +35,12 @@ final class JarSidecar implements AutoCloseable {
     private final Path gcLog;
     private final Duration startup;
     private final double startupCpuSeconds;
+    private final ThreadCpu startupThreads;
     private long rssPeakBytes;
 
-    private JarSidecar(Process process, int port, Path log, Path gcLog, Duration startup, double startupCpuSeconds) {
+    private JarSidecar(Process process, int port, Path log, Path gcLog, Duration startup, double startupCpuSeconds,
+                       ThreadCpu startupThreads) {
+        this.startupThreads = startupThreads;
         this.process = process;
         this.port = port;
         this.log = log;
@@ -107,7 +110,8 @@ final class JarSidecar implements AutoCloseable {
             sleep(5);
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - launched);
-        return new JarSidecar(process, port, log, gcLog, wall, ProcessStats.cpuSeconds(process.pid()));
+        ThreadCpu threads = ThreadCpu.snapshot(process.pid());
+        return new JarSidecar(process, port, log, gcLog, wall, ProcessStats.cpuSeconds(process.pid()), threads);
     }
 
     Duration startup() {
@@ -118,6 +122,11 @@ final class JarSidecar implements AutoCloseable {
      * CPU time (user + system, all threads) the process had used when it became ready. On a shared machine
      * this moves much less than the wall time: it is what start-up costs, not how long it waited for a core.
      */
+    /** Each thread's CPU from the launch until {@code /readyz} answered. */
+    ThreadCpu startupThreads() {
+        return startupThreads;
+    }
+
     double startupCpuSeconds() {
         return startupCpuSeconds;
     }

@@ -156,6 +156,7 @@ class PerformanceBench {
             for (int rep = 0; rep < INTAKE_REPS; rep++) {
                 // Rotate the order so that no system always runs first (warm caches, a neighbour's build).
                 for (int k = 0; k < 5; k++) {
+                    DiskSettle.settle(files.subList(0, Math.max(INTAKE_FILES, WARMUP_FILES)));
                     switch ((rep + k) % 5) {
                         case 0 -> {
                             Intake r = freshIntake("s1-fresh-" + rep, batch, true);
@@ -294,6 +295,7 @@ class PerformanceBench {
         Series curl = new Series("files/s");
         for (int rep = 0; rep < E2E_REPS; rep++) {
             for (int k = 0; k < 3; k++) {
+                DiskSettle.settle(files);
                 switch ((rep + k) % 3) {
                     case 0 -> sidecar.add(files.size() / sidecarEndToEnd("s2-sidecar-" + rep, false));
                     case 1 -> rclone.add(files.size() / rcloneCopy("s2-rclone-" + rep));
@@ -395,6 +397,7 @@ class PerformanceBench {
         long rssPeak = 0;
         for (int rep = 0; rep < BIG_REPS; rep++) {
             for (int k = 0; k < 3; k++) {
+                DiskSettle.settle(List.of(big));
                 if ((rep + k) % 3 == 2) {
                     // The durable reference: the same bytes written and fsynced from Java, renamed, folder fsynced.
                     Path dir = work.resolve("s3-durable-" + rep);
@@ -404,6 +407,7 @@ class PerformanceBench {
                     String name = "s3-sidecar-" + rep;
                     try (Running sc = startSidecar(name, List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"))) {
                         for (int nth = 1; nth <= 2; nth++) {
+                            DiskSettle.settle(List.of(big)); // the second file, too, starts on a settled disk
                             String key = "big-" + rep + "-" + nth;
                             double seconds = Curl.put(List.of(new Curl.Upload(sc.sidecar().uri("/v1/uploads/" + key), big,
                                     Map.of("X-Filename", "VIDEO_000" + nth + ".MOV", "Content-Type", "video/quicktime"))), auth(sc), 1,
@@ -546,6 +550,7 @@ class PerformanceBench {
         Series cdsCpu = new Series("CPU s");
         Series jvm = new Series("s");
         Series jvmCpu = new Series("CPU s");
+        String cdsThreads = "";
         for (int rep = 0; rep < STARTUP_REPS; rep++) {
             for (int k = 0; k < 3; k++) {
                 switch ((rep + k) % 3) {
@@ -562,6 +567,9 @@ class PerformanceBench {
                             }
                             cds.add(sc.sidecar().startup().toNanos() / 1e9);
                             cdsCpu.add(sc.sidecar().startupCpuSeconds());
+                            cdsThreads = String.format(Locale.ROOT, "### Scenario 5: start-up with the archive, repetition %d "
+                                            + "(%s s, %s CPU s to /readyz)%n%n%s%n", rep, last(cds), last(cdsCpu),
+                                    sc.sidecar().startupThreads().tableSince(ThreadCpu.none(), 1, "start"));
                         }
                     }
                     default -> {
@@ -579,6 +587,9 @@ class PerformanceBench {
             }
             System.out.printf(Locale.ROOT, "start-up rep %d: with archive %s s (%s CPU s), without %s s (%s CPU s), bare JVM %s s%n", rep,
                     last(cds), last(cdsCpu), last(plain), last(plainCpu), last(jvm));
+        }
+        if (PROFILE.contains("5")) {
+            profile.append(cdsThreads); // the last start with the archive: where its CPU went, by thread
         }
         String bare = "bare JVM (java -version)";
         String note = "the goal is absolute (under 1 s on a quiet machine); the JVM's own start is the floor";

@@ -44,8 +44,18 @@ final class ThreadCpu {
         return new ThreadCpu(names, ticks);
     }
 
+    /** Before a process's first instruction: for what a process spent from its start until a snapshot. */
+    static ThreadCpu none() {
+        return new ThreadCpu(Map.of(), Map.of());
+    }
+
     /** A markdown table: per thread group, the CPU ms per upload it spent between {@code before} and this snapshot. */
     String tableSince(ThreadCpu before, int uploads) {
+        return tableSince(before, uploads, "upload");
+    }
+
+    /** The same, per {@code unit} ("upload", "start"). */
+    String tableSince(ThreadCpu before, int count, String unit) {
         Map<String, Long> byGroup = new HashMap<>();
         ticks.forEach((tid, now) -> byGroup.merge(group(names.get(tid)), now - before.ticks.getOrDefault(tid, 0L), Long::sum));
         long total = byGroup.values().stream().mapToLong(Long::longValue).sum();
@@ -53,9 +63,9 @@ final class ThreadCpu {
         byGroup.entrySet().stream().filter(e -> e.getValue() > 0).sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         StringBuilder sb = new StringBuilder("CPU by thread (/proc/PID/task, user + system; threads that ended in the window are "
-                + "not counted):\n\n| threads | share | CPU ms per upload |\n| --- | --- | --- |\n");
+                + "not counted):\n\n| threads | share | CPU ms per " + unit + " |\n| --- | --- | --- |\n");
         sorted.forEach((g, t) -> sb.append(String.format(Locale.ROOT, "| `%s` | %.1f %% | %.2f |%n", g, 100.0 * t / Math.max(1, total),
-                t * 10.0 / uploads)));
+                t * 10.0 / count)));
         return sb.toString();
     }
 
