@@ -68,6 +68,17 @@ final class RequestPieces implements BodyPieces {
         giveBack();
     }
 
+    /** One more reference to the lent chunk: Jetty reuses its buffer only once both are released. */
+    @Override
+    public Runnable keepLast() {
+        Content.Chunk chunk = lent;
+        if (chunk == null || !chunk.canRetain()) {
+            return null;
+        }
+        chunk.retain();
+        return chunk::release;
+    }
+
     private void giveBack() {
         if (lent != null) {
             lent.release();

@@ -23,6 +23,15 @@ public interface BodyPieces extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * Keeps the piece last returned by {@link #next} as it is past the following calls, until the returned handle is
+     * run (exactly once); {@code null} where this source reads every piece into the same buffer, which the caller
+     * must then copy to keep. The large-body hash reads a kept piece on its own thread (spool/HashBeside).
+     */
+    default Runnable keepLast() {
+        return null;
+    }
+
     /** {@code body} in whole 64 KiB pieces ({@link BodyReads}). */
     static BodyPieces of(InputStream body) {
         BodyReads reads = new BodyReads(body);

@@ -7,6 +7,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,29 +16,39 @@ import java.util.concurrent.TimeUnit;
  * 1.5 GB/s on this project's machines) and the copy to disk each take about half of a large upload's time on one
  * thread; side by side, a video arrives at close to the disk's speed (docs/performance.md, issue 17).
  *
- * <p>The pieces are hashed in the order they are handed over, each from its own buffer; a buffer comes back for
- * reuse only once it is hashed, so the request thread never overwrites bytes the hash has not seen. A small body never
- * gets here: handing it over would cost more than it saves.
+ * <p>The pieces are hashed in the order they are handed over. A piece whose source can keep it ({@link
+ * BodyPieces#keepLast}: Jetty's own buffers) is hashed where it lies and given back once hashed; anything else is
+ * copied into one of this class's buffers first, gathered into whole buffers, and a buffer comes back for reuse only
+ * once it is hashed, so nobody overwrites bytes the hash has not seen. Either way only a bounded number waits for the
+ * hash, and the request thread waits when it is reached. A small body never gets here: handing it over would cost
+ * more than it saves.
  */
 final class HashBeside implements AutoCloseable {
-    private static final Piece END = new Piece(null, -1);
+    /** A piece at least this large is hashed where it lies when its source can keep it; a smaller one is gathered. */
+    static final int KEEP_AT = 32 * 1024;
+    /** Up to 1 MiB of Jetty's 64 KiB buffers wait for the hash, as much as this class's own buffers hold. */
+    static final int KEPT_PIECES = 16;
+    private static final Piece END = new Piece(null, () -> { });
 
-    private record Piece(byte[] buf, int length) {
+    /** Bytes to hash and what gives their buffer back once they are. */
+    private record Piece(ByteBuffer bytes, Runnable done) {
     }
 
     private final MessageDigest digest;
     private final BlockingQueue<Piece> toHash;
     private final BlockingQueue<byte[]> free;
+    /** Kept pieces handed over and not yet hashed: at most {@link #KEPT_PIECES} of the server's buffers are held. */
+    private final Semaphore waiting = new Semaphore(KEPT_PIECES);
     private final Future<?> hasher;
     private boolean ended;
-    /** The buffer {@link #hash(ByteBuffer)} is filling, and how far. */
+    /** The buffer {@link #hash(ByteBuffer, BodyPieces)} is gathering small pieces into, and how far. */
     private byte[] filling;
     private int filled;
 
     /** Continues {@code digest} (which may hold the body's first bytes already) on a thread of {@code threads}. */
     HashBeside(MessageDigest digest, ExecutorService threads, int buffers, int bufferSize) {
         this.digest = digest;
-        this.toHash = new ArrayBlockingQueue<>(buffers + 1);
+        this.toHash = new LinkedBlockingQueue<>();
         this.free = new ArrayBlockingQueue<>(buffers);
         for (int i = 0; i < buffers; i++) {
             free.add(new byte[bufferSize]);
@@ -50,8 +62,11 @@ final class HashBeside implements AutoCloseable {
             if (p == END) {
                 return null;
             }
-            digest.update(p.buf(), 0, p.length());
-            free.put(p.buf());
+            try {
+                digest.update(p.bytes());
+            } finally {
+                p.done().run();
+            }
         }
     }
 
@@ -63,21 +78,27 @@ final class HashBeside implements AutoCloseable {
                 if (buf != null) {
                     return buf;
                 }
-                if (hasher.isDone()) {
-                    throw new IllegalStateException("the body's hash stopped: " + outcomeOf(hasher));
-                }
+                failIfStopped();
             }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while receiving a body", e);
+            throw interrupted(e);
         }
     }
 
     /**
-     * Hands a copy of {@code piece}'s remaining bytes to the hash, gathered into whole buffers (the piece itself is
-     * left as it was, to be written); the last, partly filled buffer goes with {@link #digest}.
+     * Hands {@code piece}'s remaining bytes to the hash (the piece itself is left as it was, to be written): where it
+     * lies when {@code source} can keep it, else as a copy gathered into whole buffers; the last, partly filled buffer
+     * goes with {@link #digest}.
      */
-    void hash(ByteBuffer piece) {
+    void hash(ByteBuffer piece, BodyPieces source) {
+        if (piece.remaining() >= KEEP_AT) {
+            Runnable giveBack = source.keepLast();
+            if (giveBack != null) {
+                handOverFilling(); // what was gathered before this piece is hashed before it
+                handOverKept(piece.duplicate(), giveBack);
+                return;
+            }
+        }
         ByteBuffer copy = piece.duplicate();
         while (copy.hasRemaining()) {
             if (filling == null) {
@@ -102,13 +123,44 @@ final class HashBeside implements AutoCloseable {
 
     /** Hands {@code length} bytes of {@code buf} (from {@link #nextBuffer}) to the hash; the caller may still read them. */
     void hash(byte[] buf, int length) {
-        put(new Piece(buf, length));
+        // Own buffers are bounded by their number: the queue never holds more than there are.
+        toHash.add(new Piece(ByteBuffer.wrap(buf, 0, length), () -> free.add(buf)));
+    }
+
+    /** Hands a kept piece over once fewer than the limit wait; if it never is, it goes back to its source here. */
+    private void handOverKept(ByteBuffer bytes, Runnable giveBack) {
+        try {
+            while (!waiting.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                failIfStopped();
+            }
+        } catch (InterruptedException e) {
+            giveBack.run();
+            throw interrupted(e);
+        } catch (RuntimeException e) {
+            giveBack.run();
+            throw e;
+        }
+        toHash.add(new Piece(bytes, () -> {
+            giveBack.run();
+            waiting.release();
+        }));
+    }
+
+    private void failIfStopped() {
+        if (hasher.isDone()) {
+            throw new IllegalStateException("the body's hash stopped: " + outcomeOf(hasher));
+        }
+    }
+
+    private static IllegalStateException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new IllegalStateException("interrupted while receiving a body", e);
     }
 
     /** The SHA-256 of everything handed over, once the hash has caught up. */
     byte[] digest() {
         handOverFilling();
-        put(END);
+        toHash.add(END);
         ended = true;
         try {
             hasher.get();
@@ -121,21 +173,17 @@ final class HashBeside implements AutoCloseable {
         return digest.digest();
     }
 
-    /** Stops the hash of a body that ended without {@link #digest} (a refusal, a client that went away). */
+    /**
+     * Stops the hash of a body that ended without {@link #digest} (a refusal, a client that went away), and gives back
+     * every kept piece it had not hashed yet.
+     */
     @Override
     public void close() {
         if (!ended) {
-            hasher.cancel(true);
+            hasher.cancel(true); // a piece it is hashing now it gives back itself, once done
         }
-    }
-
-    private void put(Piece p) {
-        try {
-            // Never blocks for long: the queue holds every buffer there is, plus the end.
-            toHash.put(p);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while receiving a body", e);
+        for (Piece p; (p = toHash.poll()) != null; ) {
+            p.done().run();
         }
     }
 

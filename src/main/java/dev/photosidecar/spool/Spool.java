@@ -171,7 +171,7 @@ public final class Spool implements AutoCloseable {
                     if (beside == null) {
                         digest.update(piece.duplicate());
                     } else {
-                        beside.hash(piece);
+                        beside.hash(piece, body);
                     }
                     writes.write(piece);
                     behind.written(writes.written());

@@ -8,6 +8,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -93,6 +94,113 @@ class LargeBodyTest {
             }
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void keptPiecesAreHashedWhereTheyLieAndEachIsGivenBackOnceAfterItsHash() throws Exception {
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            MessageDigest alone = MessageDigest.getInstance("SHA-256");
+            ScramblingSource source = new ScramblingSource(7);
+            try (HashBeside beside = new HashBeside(MessageDigest.getInstance("SHA-256"), threads, 3, 4096)) {
+                for (int i = 0; i < 3000; i++) {
+                    ByteBuffer piece = source.next();
+                    alone.update(piece.duplicate());
+                    beside.hash(piece, source);
+                    piece.position(piece.limit()); // written
+                }
+                source.close();
+                assertThat(beside.digest()).isEqualTo(alone.digest());
+            }
+            assertThat(source.kept.get()).as("pieces kept").isGreaterThan(100);
+            assertThat(source.givenBack.get()).as("given back").isEqualTo(source.kept.get());
+            assertThat(source.givenBackTwice).isFalse();
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBodyAbandonedBeforeItsDigestGivesBackEveryKeptPiece() throws Exception {
+        ExecutorService threads = Executors.newCachedThreadPool();
+        try {
+            ScramblingSource source = new ScramblingSource(8);
+            try (HashBeside beside = new HashBeside(MessageDigest.getInstance("SHA-256"), threads, 3, 4096)) {
+                for (int i = 0; i < 200; i++) {
+                    beside.hash(source.next(), source);
+                }
+            }
+            source.close();
+            long until = System.nanoTime() + 10_000_000_000L; // the piece being hashed at close() is given back after it
+            while (source.givenBack.get() < source.kept.get() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertThat(source.kept).as("pieces kept").hasPositiveValue();
+            assertThat(source.givenBack).hasValue(source.kept.get());
+            assertThat(source.givenBackTwice).isFalse();
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /**
+     * A server's buffers, the way Jetty lends them: a piece not kept is overwritten as soon as the next is asked for,
+     * and a kept one the moment it is given back, so a hash that read a buffer it no longer held gets the wrong digest.
+     */
+    private static final class ScramblingSource implements BodyPieces {
+        final java.util.concurrent.atomic.AtomicInteger kept = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger givenBack = new java.util.concurrent.atomic.AtomicInteger();
+        volatile boolean givenBackTwice;
+        private final Random random;
+        private ByteBuffer last;
+        private boolean lastKept;
+
+        ScramblingSource(long seed) {
+            this.random = new Random(seed);
+        }
+
+        @Override
+        public ByteBuffer next() {
+            scrambleUnlessKept();
+            int size = random.nextBoolean() ? HashBeside.KEEP_AT + random.nextInt(64 * 1024) : 1 + random.nextInt(HashBeside.KEEP_AT);
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            last = ByteBuffer.allocateDirect(size).put(bytes).flip();
+            lastKept = false;
+            return last;
+        }
+
+        @Override
+        public Runnable keepLast() {
+            ByteBuffer buf = last;
+            lastKept = true;
+            kept.incrementAndGet();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            return () -> {
+                if (!done.compareAndSet(false, true)) {
+                    givenBackTwice = true;
+                }
+                scramble(buf);
+                givenBack.incrementAndGet();
+            };
+        }
+
+        @Override
+        public void close() {
+            scrambleUnlessKept();
+        }
+
+        private void scrambleUnlessKept() {
+            if (last != null && !lastKept) {
+                scramble(last);
+            }
+        }
+
+        private static void scramble(ByteBuffer buf) {
+            for (int i = 0; i < buf.capacity(); i++) {
+                buf.put(i, (byte) (buf.get(i) ^ 0x5a));
+            }
         }
     }
 
