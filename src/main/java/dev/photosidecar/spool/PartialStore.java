@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * fsync, and an offset is only reported after an fsync, so an offset a client was told survives a crash.
  *
  * <p>Appends stream through a 64 KiB buffer and obey the same size limit and free-space reserve as whole
- * uploads. A finished upload is hashed again from disk (one streaming read) and handed to
+ * uploads. Each append carries the upload's SHA-256 on ({@link RunningHashes}); a finished upload whose hash
+ * covers its whole file is not read again, any other is hashed from disk (one streaming read). It is then handed to
  * {@link Spool#commit} like any received body.
  */
 public final class PartialStore {
@@ -35,6 +36,7 @@ public final class PartialStore {
 
     private final Spool spool;
     private final Path dir;
+    private final RunningHashes hashes = new RunningHashes();
 
     public PartialStore(Spool spool) {
         this.spool = spool;
@@ -87,7 +89,7 @@ public final class PartialStore {
             }
             checkBounds(start + Math.max(declared, 0), totalLength);
             try (Reservations.Reservation room = spool.reserve(declared)) {
-                return stream(out, start, body, declared, totalLength, chunkSha256, room);
+                return stream(id, out, start, body, declared, totalLength, chunkSha256, room);
             }
         } catch (IOException e) {
             if (Spool.isDiskFull(e)) {
@@ -97,9 +99,11 @@ public final class PartialStore {
         }
     }
 
-    private Appended stream(FileChannel out, long start, InputStream body, long declared, long totalLength,
+    private Appended stream(String id, FileChannel out, long start, InputStream body, long declared, long totalLength,
                             Optional<byte[]> chunkSha256, Reservations.Reservation room) throws IOException {
-        MessageDigest digest = Sha256.newDigest();
+        // The upload's hash so far (null if unknown: finish reads the file), and this request's own only if it was sent.
+        MessageDigest whole = hashes.resume(id, start);
+        MessageDigest digest = chunkSha256.isPresent() ? Sha256.newDigest() : null;
         byte[] buf = new byte[BUFFER];
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
@@ -130,7 +134,12 @@ public final class PartialStore {
                     spool.ensureRoom();
                     nextCheck = count + RECHECK_EVERY;
                 }
-                digest.update(buf, 0, n);
+                if (whole != null) {
+                    whole.update(buf, 0, n);
+                }
+                if (digest != null) {
+                    digest.update(buf, 0, n);
+                }
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
                 while (bb.hasRemaining()) {
                     out.write(bb);
@@ -152,6 +161,9 @@ public final class PartialStore {
                 }
             }
             out.force(true);
+            if (whole != null) {
+                hashes.covered(id, start + count, whole);
+            }
             return new Appended(start + count, count, cutShort);
         } catch (IOException | RuntimeException e) {
             if (e instanceof DigestMismatch) {
@@ -211,7 +223,8 @@ public final class PartialStore {
                 Files.createFile(file); // an empty upload is still an upload
             }
             long size = Files.size(file);
-            String sha = Sha256.ofFile(file);
+            Optional<byte[]> carried = hashes.digestOf(id, size);
+            String sha = carried.isPresent() ? Sha256.hex(carried.get()) : Sha256.ofFile(file);
             if (expectedSha256.isPresent() && !expectedSha256.get().equalsIgnoreCase(sha)) {
                 delete(id);
                 throw new DigestMismatch(DigestMismatch.Scope.UPLOAD, sha, expectedSha256.get());
@@ -238,6 +251,7 @@ public final class PartialStore {
     }
 
     public void delete(String id) {
+        hashes.forget(id);
         try {
             Files.deleteIfExists(path(id));
         } catch (IOException e) {
