@@ -50,6 +50,14 @@ class PartialHashTest {
         return Sha256.hex(md.digest());
     }
 
+    /** Another replica on the shared spool appends to the upload's file. */
+    private void appendFromAnotherProcess(byte[] bytes) throws IOException {
+        try (FileChannel other = FileChannel.open(dir.resolve("spool/partial").resolve(ID), StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            other.write(ByteBuffer.wrap(bytes));
+        }
+    }
+
     private static InputStream cutAfter(byte[] head) {
         return new SequenceInputStream(new ByteArrayInputStream(head), new InputStream() {
             @Override
@@ -101,11 +109,7 @@ class PartialHashTest {
         byte[] a = random(100_000, 4);
         byte[] b = random(70_000, 5);
         partials.append(ID, 0, new ByteArrayInputStream(a), a.length, -1, Optional.empty());
-        // Another replica on the shared spool appends the rest; this process's hash covers only a.
-        try (FileChannel other = FileChannel.open(dir.resolve("spool/partial").resolve(ID), StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            other.write(ByteBuffer.wrap(b));
-        }
+        appendFromAnotherProcess(b); // this process's hash covers only a
         assertThat(partials.finish(ID, Optional.empty()).sha256()).isEqualTo(sha(a, b));
     }
 
@@ -116,10 +120,7 @@ class PartialHashTest {
         byte[] b = random(70_000, 7);
         byte[] c = random(50_000, 8);
         partials.append(ID, 0, new ByteArrayInputStream(a), a.length, -1, Optional.empty());
-        try (FileChannel other = FileChannel.open(dir.resolve("spool/partial").resolve(ID), StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            other.write(ByteBuffer.wrap(b));
-        }
+        appendFromAnotherProcess(b);
         partials.append(ID, a.length + b.length, new ByteArrayInputStream(c), c.length, -1, Optional.empty());
         assertThat(partials.finish(ID, Optional.empty()).sha256()).isEqualTo(sha(a, b, c));
     }
