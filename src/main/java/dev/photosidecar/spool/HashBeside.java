@@ -159,6 +159,14 @@ final class HashBeside implements AutoCloseable {
 
     /** The SHA-256 of everything handed over, once the hash has caught up. */
     byte[] digest() {
+        return caughtUp().digest();
+    }
+
+    /**
+     * The digest once everything handed over is in it, not finished: a resumable upload's hash goes on with its
+     * next append (spool/RunningHashes). Nothing may be handed over after this.
+     */
+    MessageDigest caughtUp() {
         handOverFilling();
         toHash.add(END);
         ended = true;
@@ -170,7 +178,7 @@ final class HashBeside implements AutoCloseable {
         } catch (ExecutionException e) {
             throw new IllegalStateException("the body's hash failed: " + e.getCause(), e.getCause());
         }
-        return digest.digest();
+        return digest;
     }
 
     /**

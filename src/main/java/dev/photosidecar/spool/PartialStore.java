@@ -108,14 +108,20 @@ public final class PartialStore {
         long count = 0;
         long nextCheck = Math.max(declared, 0) + RECHECK_EVERY;
         boolean cutShort = false;
+        HashBeside beside = null;
         out.position(start);
         try {
             while (true) {
+                if (beside == null && whole != null && count >= Spool.HASH_BESIDE_AFTER) {
+                    // A video: the upload's hash goes on on a second thread, beside the copy, as for a plain upload.
+                    beside = new HashBeside(whole, spool.hashThreads(), Spool.BESIDE_BUFFERS, Spool.BESIDE_BUFFER);
+                }
+                byte[] into = beside != null ? beside.nextBuffer() : buf;
                 int n;
                 try {
                     // Written as it comes, not gathered into whole buffers (BodyReads): an append's bytes reach the file
                     // at once, so a client that drops and asks for the offset finds them there.
-                    n = body.read(buf);
+                    n = body.read(into);
                 } catch (IOException e) {
                     // The client went away: what arrived is kept, and the client resumes from the offset.
                     cutShort = true;
@@ -134,13 +140,15 @@ public final class PartialStore {
                     spool.ensureRoom();
                     nextCheck = count + RECHECK_EVERY;
                 }
-                if (whole != null) {
-                    whole.update(buf, 0, n);
+                if (beside != null) {
+                    beside.hash(into, n); // read-only on both threads; the buffer is reused only once hashed
+                } else if (whole != null) {
+                    whole.update(into, 0, n);
                 }
                 if (digest != null) {
-                    digest.update(buf, 0, n);
+                    digest.update(into, 0, n);
                 }
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                ByteBuffer bb = ByteBuffer.wrap(into, 0, n);
                 while (bb.hasRemaining()) {
                     out.write(bb);
                 }
@@ -161,7 +169,9 @@ public final class PartialStore {
                 }
             }
             out.force(true);
-            if (whole != null) {
+            if (beside != null) {
+                hashes.covered(id, start + count, beside.caughtUp());
+            } else if (whole != null) {
                 hashes.covered(id, start + count, whole);
             }
             return new Appended(start + count, count, cutShort);
@@ -178,6 +188,10 @@ public final class PartialStore {
                 rollBack(out, start);
             }
             throw e;
+        } finally {
+            if (beside != null) {
+                beside.close(); // an append that ended without its hash stops it; after caughtUp this does nothing
+            }
         }
     }
 

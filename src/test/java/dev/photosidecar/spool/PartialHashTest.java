@@ -93,6 +93,27 @@ class PartialHashTest {
     }
 
     @Test
+    void aVideosAppendsHashedBesideTheCopyFinishWithTheFilesOwnHash() throws Exception {
+        PartialStore partials = new PartialStore(spool());
+        int big = (int) Spool.HASH_BESIDE_AFTER;
+        byte[] a = random(big + 3_000_001, 14); // past the threshold within one append: the hash moves to its thread
+        byte[] b = random(big / 2, 15);
+        byte[] c = random(big + 1_234_567, 16);
+        partials.append(ID, 0, new ByteArrayInputStream(a), a.length, -1, Optional.empty());
+        // The client drops near the end of b: what arrived is kept and counted.
+        byte[] bHead = Arrays.copyOf(b, b.length - 1000);
+        PartialStore.Appended cut = partials.append(ID, a.length, cutAfter(bHead), b.length, -1, Optional.empty());
+        assertThat(cut.cutShort()).isTrue();
+        byte[] bTail = Arrays.copyOfRange(b, bHead.length, b.length);
+        partials.append(ID, cut.offset(), new ByteArrayInputStream(bTail), bTail.length, -1, Optional.empty());
+        partials.append(ID, a.length + b.length, new ByteArrayInputStream(c), c.length, -1,
+                Optional.of(MessageDigest.getInstance("SHA-256").digest(c)));
+        ReceivedUpload done = partials.finish(ID, Optional.empty());
+        assertThat(done.sha256()).isEqualTo(sha(a, b, c));
+        assertThat(Sha256.ofFile(done.tempFile())).isEqualTo(done.sha256());
+    }
+
+    @Test
     void anAppendWithItsOwnChecksumCountsInTheUploadsHash() throws Exception {
         PartialStore partials = new PartialStore(spool());
         byte[] a = random(90_000, 12);
