@@ -69,17 +69,32 @@ class PartialHashTest {
 
     @Test
     void appendsCutShortAndRefusedOnTheWayStillFinishWithTheFilesOwnHash() throws Exception {
+        appendsWithADropARefusalAndAChecksum(300_000, 200_000, 120_000, 150_000);
+    }
+
+    /** The same for a video: the first append crosses the threshold past which the hash runs beside the copy. */
+    @Test
+    void aVideosAppendsHashedBesideTheCopyFinishWithTheFilesOwnHash() throws Exception {
+        int big = (int) Spool.HASH_BESIDE_AFTER;
+        appendsWithADropARefusalAndAChecksum(big + 3_000_001, big / 2, big / 2 - 1000, big + 1_234_567);
+    }
+
+    /**
+     * Appends a, then b dropped after {@code bArrives} bytes, c refused for a wrong checksum (rolled back), the rest of
+     * b, then c with its own checksum; the finished upload's hash must be the hash of a, b, c and of its file.
+     */
+    private void appendsWithADropARefusalAndAChecksum(int aSize, int bSize, int bArrives, int cSize) throws Exception {
         PartialStore partials = new PartialStore(spool());
-        byte[] a = random(300_000, 1);
-        byte[] b = random(200_000, 2);
-        byte[] c = random(150_000, 3);
+        byte[] a = random(aSize, 1);
+        byte[] b = random(bSize, 2);
+        byte[] c = random(cSize, 3);
         partials.append(ID, 0, new ByteArrayInputStream(a), a.length, -1, Optional.empty());
-        // The client drops halfway through b: what arrived is kept, and it resumes from there.
-        byte[] bHead = Arrays.copyOf(b, 120_000);
+        // The client drops in the middle of b: what arrived is kept, and it resumes from there.
+        byte[] bHead = Arrays.copyOf(b, bArrives);
         PartialStore.Appended cut = partials.append(ID, a.length, cutAfter(bHead), b.length, -1, Optional.empty());
         assertThat(cut.cutShort()).isTrue();
         assertThat(cut.offset()).isEqualTo(a.length + bHead.length);
-        byte[] bTail = Arrays.copyOfRange(b, 120_000, b.length);
+        byte[] bTail = Arrays.copyOfRange(b, bArrives, b.length);
         // An append with a wrong checksum is rolled back: none of its bytes count.
         assertThatThrownBy(() -> partials.append(ID, cut.offset(), new ByteArrayInputStream(c), c.length, -1,
                 Optional.of(new byte[32]))).isInstanceOf(DigestMismatch.class);
@@ -87,27 +102,6 @@ class PartialHashTest {
         partials.append(ID, a.length + b.length, new ByteArrayInputStream(c), c.length, -1,
                 Optional.of(MessageDigest.getInstance("SHA-256").digest(c)));
 
-        ReceivedUpload done = partials.finish(ID, Optional.empty());
-        assertThat(done.sha256()).isEqualTo(sha(a, b, c));
-        assertThat(Sha256.ofFile(done.tempFile())).isEqualTo(done.sha256());
-    }
-
-    @Test
-    void aVideosAppendsHashedBesideTheCopyFinishWithTheFilesOwnHash() throws Exception {
-        PartialStore partials = new PartialStore(spool());
-        int big = (int) Spool.HASH_BESIDE_AFTER;
-        byte[] a = random(big + 3_000_001, 14); // past the threshold within one append: the hash moves to its thread
-        byte[] b = random(big / 2, 15);
-        byte[] c = random(big + 1_234_567, 16);
-        partials.append(ID, 0, new ByteArrayInputStream(a), a.length, -1, Optional.empty());
-        // The client drops near the end of b: what arrived is kept and counted.
-        byte[] bHead = Arrays.copyOf(b, b.length - 1000);
-        PartialStore.Appended cut = partials.append(ID, a.length, cutAfter(bHead), b.length, -1, Optional.empty());
-        assertThat(cut.cutShort()).isTrue();
-        byte[] bTail = Arrays.copyOfRange(b, bHead.length, b.length);
-        partials.append(ID, cut.offset(), new ByteArrayInputStream(bTail), bTail.length, -1, Optional.empty());
-        partials.append(ID, a.length + b.length, new ByteArrayInputStream(c), c.length, -1,
-                Optional.of(MessageDigest.getInstance("SHA-256").digest(c)));
         ReceivedUpload done = partials.finish(ID, Optional.empty());
         assertThat(done.sha256()).isEqualTo(sha(a, b, c));
         assertThat(Sha256.ofFile(done.tempFile())).isEqualTo(done.sha256());
