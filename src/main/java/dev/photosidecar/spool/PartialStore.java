@@ -114,7 +114,7 @@ public final class PartialStore {
             while (true) {
                 if (beside == null && whole != null && count >= Spool.HASH_BESIDE_AFTER) {
                     // A video: the upload's hash goes on on a second thread, beside the copy, as for a plain upload.
-                    beside = new HashBeside(whole, spool.hashThreads(), Spool.BESIDE_BUFFERS, Spool.BESIDE_BUFFER);
+                    beside = spool.hashBeside(whole);
                 }
                 byte[] into = beside != null ? beside.nextBuffer() : buf;
                 int n;

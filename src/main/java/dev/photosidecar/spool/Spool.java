@@ -48,8 +48,8 @@ public final class Spool implements AutoCloseable {
     private static final long RECHECK_EVERY = 8L * 1024 * 1024;
     /** A body this large is hashed on a second thread from here on ({@link HashBeside}); a photo never is. */
     static final long HASH_BESIDE_AFTER = 16L * 1024 * 1024;
-    static final int BESIDE_BUFFERS = 4;
-    static final int BESIDE_BUFFER = 256 * 1024;
+    private static final int BESIDE_BUFFERS = 4;
+    private static final int BESIDE_BUFFER = 256 * 1024;
 
     private final Path root;
     /** This process's own folder in {@code incoming/} ({@link IncomingFolder}); other replicas write into theirs. */
@@ -68,11 +68,6 @@ public final class Spool implements AutoCloseable {
         return t;
     });
     /** Early syncs of large bodies while they arrive ({@link WriteBehind}); they wait on the disk, not the CPU. */
-    /** The threads that hash large bodies beside their copy ({@link HashBeside}); resumable appends use them too. */
-    ExecutorService hashThreads() {
-        return hashThreads;
-    }
-
     private final ExecutorService writeBackThreads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "spool-writeback");
         t.setDaemon(true);
@@ -131,6 +126,14 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /**
+     * Continues {@code digest} on a second thread, beside the copy ({@link HashBeside}): for a body past
+     * {@link #HASH_BESIDE_AFTER}, a plain upload's or a resumable append's.
+     */
+    HashBeside hashBeside(MessageDigest digest) {
+        return new HashBeside(digest, hashThreads, BESIDE_BUFFERS, BESIDE_BUFFER);
+    }
+
     private ReceivedUpload stream(BodyPieces body, Path temp, long declared, Optional<byte[]> expected,
                                   Reservations.Reservation room) {
         MessageDigest digest = Sha256.newDigest();
@@ -171,7 +174,7 @@ public final class Spool implements AutoCloseable {
                         nextCheck = count + RECHECK_EVERY;
                     }
                     if (beside == null && count - n >= HASH_BESIDE_AFTER) {
-                        beside = new HashBeside(digest, hashThreads, BESIDE_BUFFERS, BESIDE_BUFFER);
+                        beside = hashBeside(digest);
                     }
                     if (beside == null) {
                         digest.update(piece.duplicate());
